@@ -1,0 +1,29 @@
+"""pixelpipes: repeatable, infinite streams of training samples.
+
+Describe sampling and augmentation as a graph of nodes, compile it, and draw
+samples, batches or streams from the compiled pipeline::
+
+    import pixelpipes as pp
+
+    with pp.Graph() as graph:
+        pp.Output(pp.RandomUniform(0, 1), "x")
+    pipeline = graph.compile(seed=7)
+    pipeline.run(12)                  # {'x': array(0.37...)}
+    pipeline.batch(range(64))         # {'x': array of shape (64,)}
+"""
+
+from .errors import ExecutionError, GraphError, PixelPipesError, ProgramFileError
+from .graph import Constant, Graph, Macro, Node, Output, Variable, as_node, compile
+from .parallel import build_info, effective_n_threads
+from .pipeline import Batch, Pipeline, load
+from .ops import *  # noqa: F401,F403
+from . import types
+from .ops import __all__ as _ops_all
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batch", "Constant", "ExecutionError", "Graph", "GraphError", "Macro", "Node",
+    "Output", "Pipeline", "PixelPipesError", "ProgramFileError", "Variable", "as_node",
+    "build_info", "compile", "effective_n_threads", "load", "types",
+] + list(_ops_all)
