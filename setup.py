@@ -4,7 +4,9 @@ OpenMP is probed the way scikit-learn's setuptools build did: compile, link
 and run a tiny ``omp parallel`` program.  With OpenMP the extensions are built
 with it; without, a warning is printed and everything builds serially.  Set
 ``PIXELPIPES_REQUIRE_OPENMP=1`` to make a missing OpenMP an error, and
-``PIXELPIPES_DEBUG=1`` for bounds-checked, unoptimised extensions.
+``PIXELPIPES_DEBUG=1`` for bounds-checked, unoptimised extensions, and
+``PIXELPIPES_BUILD_ONLY=_ops_math,...`` to rebuild only some modules in place
+while developing.
 """
 
 import os
@@ -23,6 +25,8 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).parent
 CORE = HERE / "pixelpipes" / "_core"
 DEBUG = os.environ.get("PIXELPIPES_DEBUG", "") not in ("", "0")
+# Development aid: build only these modules (comma-separated stems).
+ONLY = {s for s in os.environ.get("PIXELPIPES_BUILD_ONLY", "").split(",") if s}
 
 PROBE = textwrap.dedent(
     """
@@ -102,6 +106,7 @@ def extensions():
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
         )
         for pyx in sorted(CORE.glob("*.pyx"))
+        if not ONLY or pyx.stem in ONLY
     ]
     directives = {
         "language_level": 3,
