@@ -9,7 +9,7 @@
 # input ``Value``); the compiler keeps aliased inputs alive for as long as the
 # output is live when the op declares ``aliases = True``.
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t, INT64_MIN, INT64_MAX
 from libc.stdlib cimport realloc
 from libc.string cimport strncpy
 
@@ -245,9 +245,9 @@ cdef inline int64_t load_int(const char* p, int dtype) noexcept nogil:
     if x != x:
         return 0
     if x >= 9.2233720368547758e18:
-        return 9223372036854775807
+        return INT64_MAX
     if x <= -9.2233720368547758e18:
-        return -9223372036854775807 - 1
+        return INT64_MIN
     return <int64_t>x
 
 cdef inline int scalar_double(Frame* f, Value* v, double* out) noexcept nogil:
