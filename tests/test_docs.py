@@ -30,3 +30,12 @@ def test_readme_commands_are_the_ci_commands():
     assert len(commands) == 2
     for command in commands:
         assert command in ci.splitlines()
+
+
+def test_api_reference_is_up_to_date():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "docs" / "generate_api.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

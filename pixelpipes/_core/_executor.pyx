@@ -14,6 +14,7 @@ from libc.string cimport memcpy, memset
 from cython.parallel cimport prange, parallel, threadid
 
 from pixelpipes._core._kernel cimport (
+    pp_aligned_alloc, pp_aligned_calloc, pp_aligned_free,
     Value, Buffer, Frame, Instr, Program, kernel_t, MAX_DIMS, ERROR_SIZE,
     N_SCRATCH, KIND_TENSOR, KIND_STRING, KIND_LIST, CTL_KERNEL, CTL_JUMP,
     CTL_JUMP_IF_FALSE, CTL_JUMP_TABLE, CTL_MOVE, itemsize, truthy, load_int,
@@ -206,12 +207,12 @@ cdef class FrameSet:
         for t in range(self.n):
             if self.frames[t].buffers != NULL:
                 for s in range(self.frames[t].prog.n_slots):
-                    free(self.frames[t].buffers[s].ptr)
+                    pp_aligned_free(self.frames[t].buffers[s].ptr)
             for s in range(N_SCRATCH):
-                free(self.frames[t].scratch[s].ptr)
-            free(self.frames[t].buffers)
-            free(self.frames[t].slots)
-        free(self.frames)
+                pp_aligned_free(self.frames[t].scratch[s].ptr)
+            pp_aligned_free(self.frames[t].buffers)
+            pp_aligned_free(self.frames[t].slots)
+        pp_aligned_free(self.frames)
 
 
 # ---------------------------------------------------------------- executor
@@ -345,15 +346,17 @@ cdef class Executor:
                 del self.pool[i]
                 return fs
         fs = FrameSet()
-        fs.frames = <Frame*> calloc(n, sizeof(Frame))
+        # Frames, slots and buffers are cache-line aligned and padded: each
+        # thread writes only to lines of its own.
+        fs.frames = <Frame*> pp_aligned_calloc(n * sizeof(Frame))
         if fs.frames == NULL:
             raise MemoryError()
         fs.n = n
         for t in range(n):
             fs.frames[t].prog = &self.prog
             fs.frames[t].seed = self.seed
-            fs.frames[t].slots = <Value*> calloc(self.prog.n_slots + 1, sizeof(Value))
-            fs.frames[t].buffers = <Buffer*> calloc(self.prog.n_slots + 1, sizeof(Buffer))
+            fs.frames[t].slots = <Value*> pp_aligned_calloc((self.prog.n_slots + 1) * sizeof(Value))
+            fs.frames[t].buffers = <Buffer*> pp_aligned_calloc((self.prog.n_slots + 1) * sizeof(Buffer))
             if fs.frames[t].slots == NULL or fs.frames[t].buffers == NULL:
                 raise MemoryError()
         self.prepare_constants(fs)

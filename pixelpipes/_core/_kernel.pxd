@@ -10,8 +10,13 @@
 # output is live when the op declares ``aliases = True``.
 
 from libc.stdint cimport int32_t, int64_t, uint64_t, INT64_MIN, INT64_MAX
-from libc.stdlib cimport realloc
 from libc.string cimport strncpy
+
+cdef extern from "_memory.h" nogil:
+    void* pp_aligned_alloc(size_t n)
+    void* pp_aligned_calloc(size_t n)
+    void pp_aligned_free(void* p)
+    size_t pp_round_up(size_t n)
 
 cdef extern from "<stdio.h>" nogil:
     int snprintf(char* buf, size_t n, const char* fmt, ...)
@@ -93,6 +98,7 @@ cdef struct Frame:
     int64_t sample
     int32_t error_instr
     char error[ERROR_SIZE]
+    char padding[64]        # frames sit in one array: keep threads' lines apart
 
 
 # ---------------------------------------------------------------- accessors
@@ -130,14 +136,18 @@ cdef inline int fail(Frame* f, const char* message) noexcept nogil:
 # ---------------------------------------------------------------- memory
 
 cdef inline char* reserve(Frame* f, Buffer* b, size_t nbytes) noexcept nogil:
-    """Grow ``b`` to at least ``nbytes``; NULL (with the error set) on OOM."""
+    """At least ``nbytes`` of ``b``, 64-byte aligned; the old contents are
+    *not* kept (a slot's previous value is dead when it is overwritten).
+    NULL, with the error set, when memory runs out."""
     cdef size_t cap
     cdef char* p
     if nbytes > b.capacity:
         cap = b.capacity * 2 if b.capacity * 2 > nbytes else nbytes
-        if cap < 64:
-            cap = 64
-        p = <char*> realloc(b.ptr, cap)
+        cap = pp_round_up(cap)
+        pp_aligned_free(b.ptr)
+        b.ptr = NULL
+        b.capacity = 0
+        p = <char*> pp_aligned_alloc(cap)
         if p == NULL:
             snprintf(f.error, ERROR_SIZE, "out of memory allocating %zu bytes", nbytes)
             return NULL
