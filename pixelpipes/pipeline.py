@@ -168,7 +168,11 @@ class Pipeline:
         return self._batch(indices, threads, self._executor)
 
     def _batch(self, indices, threads, executor) -> Batch:
-        idx = self._check_indices(list(indices) if not isinstance(indices, np.ndarray) else indices)
+        if isinstance(indices, range):
+            indices = np.arange(indices.start, indices.stop, indices.step, dtype=np.int64)
+        elif not isinstance(indices, np.ndarray):
+            indices = list(indices)
+        idx = self._check_indices(indices)
         n = effective_n_threads(threads)
         B = idx.shape[0]
         arrays = [np.empty((B,) + tuple(o.shape), dtype=o.dtype) for _, o in self._fixed]
