@@ -17,8 +17,10 @@ from .graph import Constant, Graph, Macro, Node, Output, Variable, as_node, comp
 from .parallel import build_info, effective_n_threads
 from .pipeline import Batch, Pipeline, load
 from .ops import *  # noqa: F401,F403
+from .image import *  # noqa: F401,F403
 from . import types
 from .ops import __all__ as _ops_all
+from .image import __all__ as _image_all
 
 __version__ = "0.1.0"
 
@@ -26,4 +28,4 @@ __all__ = [
     "Batch", "Constant", "ExecutionError", "Graph", "GraphError", "Macro", "Node",
     "Output", "Pipeline", "PixelPipesError", "ProgramFileError", "Variable", "as_node",
     "build_info", "compile", "effective_n_threads", "load", "types",
-] + list(_ops_all)
+] + list(_ops_all) + list(_image_all)
