@@ -218,7 +218,10 @@ class Compiler:
         if node.branches:
             cond = [inputs[k] for k in range(len(inputs)) if k not in node.branches]
             if self.optimize and all(c.is_constant for c in cond):
-                chosen = node.choose(*[c.value for c in cond])
+                try:
+                    chosen = node.choose(*[c.value for c in cond])
+                except (GraphError, TypeError, ValueError) as exc:
+                    raise _wrap(node, exc) from None
                 if chosen is not None:
                     return inputs[chosen]
         ident = None

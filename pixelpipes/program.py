@@ -132,7 +132,7 @@ class Program:
             if isinstance(value, (list, tuple)):
                 return {"t": "list", "v": [enc(v) for v in value]}
             buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(value), allow_pickle=False)
+            np.lib.format.write_array(buf, np.asarray(value, order="C"), allow_pickle=False)
             blobs.append(buf.getvalue())
             return {"t": "array", "i": len(blobs) - 1}
 
@@ -153,8 +153,10 @@ class Program:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: str = "<bytes>") -> "Program":
-        if len(data) < _HEAD.size or data[:8] != MAGIC:
+        if data[:8] != MAGIC[:len(data)] or not data:
             raise ProgramFileError(f"{source}: not a pixelpipes pipeline file")
+        if len(data) < _HEAD.size:
+            raise ProgramFileError(f"{source}: file is truncated ({len(data)} bytes)")
         magic, version, length, crc = _HEAD.unpack_from(data)
         if version > FORMAT_VERSION:
             raise ProgramFileError(

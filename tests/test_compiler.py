@@ -147,8 +147,8 @@ def test_nested_conditionals_and_select():
         i = pp.SampleIndex()
         inner = pp.Conditional(i % 3, i * 10, i * 100)
         pp.Output(pp.Select(i % 2, inner, -i), "x")
-    got = graph.compile().batch(range(6))["x"].tolist()
-    assert got == [0, -1, 20, -3, 400, -5]
+    got = graph.compile().batch(range(8))["x"].tolist()
+    assert got == [0, -1, 20, -3, 40, -5, 600, -7]
 
 
 def test_constant_condition_is_folded_away():

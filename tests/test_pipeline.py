@@ -124,7 +124,7 @@ def test_error_names_node_sample_and_returns_nothing():
     with pp.Graph() as graph:
         i = pp.SampleIndex()
         items = pp.Constant(["a", "b", "c"], name="letters")
-        pp.Output(pp.Select(i - 40, "ok", "ok"), "x")   # fails for i >= 42
+        pp.Output(pp.Select(pp.Maximum(i - 40, 0), "ok", "ok"), "x")   # fails for i >= 42
         pp.Output(items[0], "y")
     pipeline = graph.compile()
     with pytest.raises(pp.ExecutionError) as info:
@@ -249,3 +249,15 @@ def test_concurrent_batches_from_python_threads(pipeline):
     assert len(results) == 4
     for r in results:
         assert r.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_reported_failure_is_the_lowest_failing_sample(threads):
+    with pp.Graph() as graph:
+        i = pp.SampleIndex()
+        pp.Output(pp.Select(i % 7, 0, 1, 2, 3, 4, 5), "x")  # fails when i % 7 == 6
+    pipeline = graph.compile()
+    for order in (range(199, -1, -1), range(200), list(range(100, 200)) + list(range(100))):
+        with pytest.raises(pp.ExecutionError) as info:
+            pipeline.batch(order, threads=threads)
+        assert info.value.sample == 6

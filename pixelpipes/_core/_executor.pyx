@@ -8,10 +8,14 @@ error in its frame and the error is raised after the region.
 """
 
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
-from libc.stdint cimport int32_t, int64_t, uint64_t, uintptr_t
+from libc.stdint cimport int32_t, int64_t, uint64_t, uintptr_t, INT64_MAX
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memset
 from cython.parallel cimport prange, parallel, threadid
+
+cdef extern from "_atomic.h" nogil:
+    void pp_atomic_min_i64(int64_t* p, int64_t v)
+    int64_t pp_atomic_load_i64(int64_t* p)
 
 from pixelpipes._core._kernel cimport (
     pp_aligned_alloc, pp_aligned_calloc, pp_aligned_free,
@@ -399,8 +403,12 @@ cdef class Executor:
         cdef Frame* f
         cdef Value* v
         cdef int rc, bad
-        cdef int abort = 0
-        cdef int* abortp = &abort
+        # Lowest failing sample index so far (INT64_MAX: none).  Samples with
+        # a higher index are skipped once a failure is known; lower ones still
+        # run, so the error reported is the batch's lowest failing sample
+        # whatever the thread count and order.
+        cdef int64_t lowest = INT64_MAX
+        cdef int64_t* lowestp = &lowest
         cdef int* cancelp = &self.cancel_flag
         cdef object result = None, failure = None
 
@@ -439,7 +447,7 @@ cdef class Executor:
                 t = threadid()
                 f = &frames[t]
                 for b in prange(B, schedule="dynamic", chunksize=1):
-                    if abortp[0] or cancelp[0]:
+                    if cancelp[0] or idx[b] >= pp_atomic_load_i64(lowestp):
                         continue
                     rc = run_sample(f, idx[b])
                     if rc != 0:
@@ -448,7 +456,7 @@ cdef class Executor:
                             fails[t].instr = f.error_instr
                             fails[t].output = -1
                             memcpy(fails[t].message, f.error, ERROR_SIZE)
-                        abortp[0] = 1
+                        pp_atomic_min_i64(lowestp, idx[b])
                         continue
                     for j in range(nfix):
                         v = &f.slots[fix_slot[j]]
@@ -464,7 +472,7 @@ cdef class Executor:
                                 fails[t].output = j
                                 snprintf(fails[t].message, ERROR_SIZE,
                                          "value does not match the output's fixed type and shape")
-                            abortp[0] = 1
+                            pp_atomic_min_i64(lowestp, idx[b])
                             break
                         memcpy(fix_base[j] + b * fix_row[j], v.data, fix_row[j])
                     for j in range(nvar):
@@ -475,7 +483,7 @@ cdef class Executor:
                                 fails[t].output = nfix + j
                                 snprintf(fails[t].message, ERROR_SIZE,
                                          "out of memory copying an output")
-                            abortp[0] = 1
+                            pp_atomic_min_i64(lowestp, idx[b])
 
             for t in range(nthreads):
                 if fails[t].sample >= 0 and (failure is None or fails[t].sample < failure[0]):

@@ -17,6 +17,7 @@ cdef extern from "_memory.h" nogil:
     void* pp_aligned_calloc(size_t n)
     void pp_aligned_free(void* p)
     size_t pp_round_up(size_t n)
+    Py_ssize_t MAX_TENSOR_BYTES "PP_MAX_TENSOR_BYTES"
 
 cdef extern from "<stdio.h>" nogil:
     int snprintf(char* buf, size_t n, const char* fmt, ...)
@@ -133,6 +134,11 @@ cdef inline int fail(Frame* f, const char* message) noexcept nogil:
     return -1
 
 
+cdef inline void* fail_null(Frame* f, const char* message) noexcept nogil:
+    fail(f, message)
+    return NULL
+
+
 # ---------------------------------------------------------------- memory
 
 cdef inline char* reserve(Frame* f, Buffer* b, size_t nbytes) noexcept nogil:
@@ -174,6 +180,8 @@ cdef inline Value* new_tensor(Frame* f, const Instr* ins, int dtype, int ndim,
         if shape[d] < 0:
             snprintf(f.error, ERROR_SIZE, "negative dimension %zd", shape[d])
             return NULL
+        if shape[d] > 0 and n > MAX_TENSOR_BYTES / 8 / shape[d]:
+            return <Value*>fail_null(f, "tensor too large (more than 2**48 bytes)")
         n *= shape[d]
     p = reserve(f, &f.buffers[ins.out], <size_t>(n * itemsize(dtype)) + 1)
     if p == NULL:
@@ -194,7 +202,10 @@ cdef inline Value* new_scalar(Frame* f, const Instr* ins, int dtype) noexcept no
 cdef inline Value* new_list(Frame* f, const Instr* ins, Py_ssize_t n) noexcept nogil:
     """Make the output slot a list of ``n`` items (items uninitialised)."""
     cdef Value* v = &f.slots[ins.out]
-    cdef char* p = reserve(f, &f.buffers[ins.out], <size_t>(n * sizeof(Value)) + 1)
+    cdef char* p
+    if n < 0 or n > MAX_TENSOR_BYTES / <Py_ssize_t>sizeof(Value):
+        return <Value*>fail_null(f, "list too long")
+    p = reserve(f, &f.buffers[ins.out], <size_t>(n * sizeof(Value)) + 1)
     if p == NULL:
         return NULL
     v.kind = KIND_LIST
@@ -207,7 +218,10 @@ cdef inline Value* new_list(Frame* f, const Instr* ins, Py_ssize_t n) noexcept n
 
 cdef inline Value* new_string(Frame* f, const Instr* ins, Py_ssize_t nbytes) noexcept nogil:
     cdef Value* v = &f.slots[ins.out]
-    cdef char* p = reserve(f, &f.buffers[ins.out], <size_t>nbytes + 1)
+    cdef char* p
+    if nbytes < 0 or nbytes > MAX_TENSOR_BYTES:
+        return <Value*>fail_null(f, "string too long")
+    p = reserve(f, &f.buffers[ins.out], <size_t>nbytes + 1)
     if p == NULL:
         return NULL
     p[nbytes] = 0

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #define PP_CACHE_LINE 64
+/* Values larger than this are refused before allocating (2**48 bytes). */
+#define PP_MAX_TENSOR_BYTES ((long long)1 << 48)
 
 static inline size_t pp_round_up(size_t n) {
     return (n + PP_CACHE_LINE - 1) & ~(size_t)(PP_CACHE_LINE - 1);
