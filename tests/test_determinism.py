@@ -121,4 +121,4 @@ def test_known_values_are_stable():
     assert got == GOLDEN
 
 
-GOLDEN = None  # filled in below, once, from a reviewed run
+GOLDEN = [65, 84, 637, 200, 704, 174, 248, 592]  # recorded when the generator was reviewed
