@@ -16,7 +16,6 @@ Passes, in order (see ``docs/architecture.md``):
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import struct
 import sys
@@ -28,7 +27,7 @@ import numpy as np
 from . import graph as g
 from .errors import GraphError, PixelPipesError
 from .program import NodeInfo, Op, OutputSpec, Program
-from .types import Tensor, Type, type_of_value
+from .types import Tensor, Type, refine, type_of_value
 
 _local = threading.local()
 
@@ -258,9 +257,7 @@ class Compiler:
         g.Node.__init__(const, name=node.name)
         const.site = node.site
         const.value = g._normalise_constant(value) if not isinstance(value, np.ndarray) else value
-        type_ = type_of_value(value)
-        if isinstance(ir.type, Tensor) and isinstance(type_, Tensor) and ir.type.weak:
-            type_ = dataclasses.replace(type_, weak=True)
+        type_ = refine(ir.type, type_of_value(value))
         const.value_type = type_
         return self._constant(const, const.value, type_)
 

@@ -147,8 +147,8 @@ class Node:
     def __rmul__(self, o): return self._bin(_ops().Multiply, o, True)
     def __truediv__(self, o): return self._bin(_ops().Divide, o)
     def __rtruediv__(self, o): return self._bin(_ops().Divide, o, True)
-    def __floordiv__(self, o): return _ops().Floor(self._bin(_ops().Divide, o))
-    def __rfloordiv__(self, o): return _ops().Floor(self._bin(_ops().Divide, o, True))
+    def __floordiv__(self, o): return self._bin(_ops().FloorDivide, o)
+    def __rfloordiv__(self, o): return self._bin(_ops().FloorDivide, o, True)
     def __mod__(self, o): return self._bin(_ops().Modulo, o)
     def __rmod__(self, o): return self._bin(_ops().Modulo, o, True)
     def __pow__(self, o): return self._bin(_ops().Power, o)
@@ -193,16 +193,33 @@ class Constant(Node):
 
     def __init__(self, value, *, name=None):
         super().__init__(name=name)
+        value = _promote_numbers(value)
+        try:
+            self.value_type = type_of_value(value)
+        except (TypeError, ValueError) as exc:
+            raise GraphError(f"{self.describe()}: {exc}") from None
         self.value = _normalise_constant(value)
-        self.value_type = type_of_value(value)
 
     def infer(self):
         return self.value_type
 
     def describe(self):
-        if isinstance(self.value, np.ndarray) and self.value.ndim == 0:
-            return f"Constant {self.value!r} (defined at {self.site})"
+        value = getattr(self, "value", None)
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return f"Constant {value!r} (defined at {self.site})"
         return super().describe()
+
+
+def _promote_numbers(value):
+    """A list of Python numbers mixing ints and floats becomes all floats,
+    as in NumPy (``[1.5, 4]`` is a list of float64)."""
+    if isinstance(value, (list, tuple)):
+        items = [_promote_numbers(v) for v in value]
+        plain = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(plain) == len(items) and any(isinstance(v, float) for v in plain):
+            items = [float(v) for v in items]
+        return items
+    return value
 
 
 def _normalise_constant(value):

@@ -143,6 +143,19 @@ class Anything(Type):
         return "any"
 
 
+def refine(inferred: Type, actual: Type) -> Type:
+    """``inferred`` made more precise by ``actual``, the type of a value that
+    has it (used when a node is folded into a constant): shapes and lengths
+    come from the value, element types and weakness from the inference."""
+    if isinstance(inferred, Tensor) and isinstance(actual, Tensor):
+        return Tensor(inferred.dtype if inferred.dtype is not None else actual.dtype,
+                      actual.shape, inferred.weak)
+    if isinstance(inferred, List) and isinstance(actual, List):
+        item = inferred.item if isinstance(actual.item, Anything) else refine(inferred.item, actual.item)
+        return List(item, actual.length)
+    return inferred
+
+
 def scalar(dtype) -> Tensor:
     """The type of a scalar of ``dtype``."""
     return Tensor(as_dtype(dtype), ())
@@ -159,6 +172,10 @@ def join(a: Type, b: Type) -> Type:
     ``TypeError`` if the two kinds of value differ.
     """
     if a == b:
+        return a
+    if isinstance(a, Anything):
+        return b
+    if isinstance(b, Anything):
         return a
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.dtype != b.dtype:
