@@ -234,3 +234,23 @@ def test_explain_is_readable():
     text = graph.compile(seed=2).explain()
     assert "random_uniform" in text and "'u'" in text
     assert "if not" in text and "output 'x'" in text
+
+
+def test_folding_does_not_change_results():
+    with pp.Graph() as graph:
+        pp.Output(pp.Constant(np.full(2, 250, np.uint8)) + pp.MakeList(10, 20)[0], "weak")
+        pp.Output(pp.ListToTensor(pp.Range(0)), "empty")
+        pp.Output(pp.Constant([1.5, 4]), "mixed")
+        pp.Output(pp.Constant([[], [1]]), "nested")
+    folded, plain = graph.compile().run(0), graph.compile(optimize=False).run(0)
+    assert folded["weak"].dtype == plain["weak"].dtype == np.uint8
+    np.testing.assert_array_equal(folded["weak"], [4, 4])
+    assert folded["empty"].shape == plain["empty"].shape == (0,)
+    assert [float(x) for x in folded["mixed"]] == [1.5, 4.0]
+    assert folded["mixed"][1].dtype == np.float64
+    assert len(folded["nested"]) == 2 and folded["nested"][0] == []
+
+
+def test_bad_constant_is_a_graph_error_naming_the_site():
+    with pytest.raises(pp.GraphError, match=r"Constant.*test_compiler.py.*different kinds"):
+        pp.Constant([np.zeros(2), "x"])
