@@ -261,3 +261,40 @@ def test_reported_failure_is_the_lowest_failing_sample(threads):
         with pytest.raises(pp.ExecutionError) as info:
             pipeline.batch(order, threads=threads)
         assert info.value.sample == 6
+
+
+def test_steady_state_does_not_allocate():
+    with pp.Graph() as graph:
+        noise = pp.RandomUniform(0, 1, shape=(32, 32))
+        scaled = noise * pp.RandomNormal(1, 0.1) + 3
+        pp.Output(pp.Transpose(scaled), "x")
+        pp.Output(pp.Conditional(pp.RandomBernoulli(0.5), scaled, noise), "y")
+    pipeline = graph.compile(seed=3)
+    executor = pipeline._executor
+    for k in range(3):                       # warm-up: every thread's buffers grow
+        pipeline.batch(range(64 * k, 64 * k + 64), threads=2)
+    before = executor.allocations()
+    assert before > 0
+    for k in range(3, 10):
+        pipeline.batch(range(64 * k, 64 * k + 64), threads=2)
+    assert executor.allocations() == before
+
+
+def test_program_with_missing_arguments_fails_cleanly():
+    """A damaged program whose instruction lost its arguments must not crash."""
+    from pixelpipes.program import Program
+
+    with pp.Graph() as graph:
+        i = pp.SampleIndex()
+        pp.Output(i + i * 2, "x")
+    program = Program.from_bytes(graph.compile().program.to_bytes())
+    for op in program.code:
+        if op.kernel != "sample_index":
+            op.args = op.args[:1]
+    pipeline = pp.Pipeline(program)
+    try:
+        out = pipeline.batch(range(4))
+    except pp.ExecutionError as exc:     # a clean error naming the sample...
+        assert exc.sample == 0
+    else:                                # ...or a well-formed (meaningless) result
+        assert out["x"].shape == (4,) and out["x"].dtype == np.int64

@@ -363,11 +363,26 @@ cdef class Executor:
             fs.frames[t].buffers = <Buffer*> pp_aligned_calloc((self.prog.n_slots + 1) * sizeof(Buffer))
             if fs.frames[t].slots == NULL or fs.frames[t].buffers == NULL:
                 raise MemoryError()
+            fs.frames[t].missing.kind = KIND_TENSOR
+            fs.frames[t].missing.dtype = 1
+            fs.frames[t].missing.length = 1
+            fs.frames[t].missing.data = fs.frames[t].zeros
         self.prepare_constants(fs)
         return fs
 
     cdef void release(self, FrameSet fs):
         self.pool.append(fs)
+
+    def allocations(self):
+        """Buffer (re)allocations made by this executor's pooled frames so far
+        (after warm-up, a steady state adds none)."""
+        cdef FrameSet fs
+        cdef int t
+        cdef int64_t n = 0
+        for fs in self.pool:
+            for t in range(fs.n):
+                n += fs.frames[t].grows
+        return n
 
     def cancel(self):
         """Stop running batches at the next sample boundary; every later

@@ -99,18 +99,31 @@ cdef struct Frame:
     int64_t sample
     int32_t error_instr
     char error[ERROR_SIZE]
+    int64_t grows           # buffer (re)allocations so far, for tests
+    Value missing           # what a missing argument reads as (see ``arg``)
+    char zeros[64]
     char padding[64]        # frames sit in one array: keep threads' lines apart
 
 
 # ---------------------------------------------------------------- accessors
 
+# The accessors never read outside an instruction's own arguments and
+# parameters: a damaged program file with too few of them reads a uint8 zero
+# scalar (``f.missing``) or 0, which kernels reject or handle like any value.
+
 cdef inline Value* arg(Frame* f, const Instr* ins, int k) noexcept nogil:
+    if k >= ins.n_args:
+        return &f.missing
     return &f.slots[f.prog.args[ins.args + k]]
 
 cdef inline int64_t iparam(Frame* f, const Instr* ins, int k) noexcept nogil:
+    if k >= ins.n_iparams:
+        return 0
     return f.prog.iparams[ins.iparams + k]
 
 cdef inline double fparam(Frame* f, const Instr* ins, int k) noexcept nogil:
+    if k >= ins.n_fparams:
+        return 0.0
     return f.prog.fparams[ins.fparams + k]
 
 cdef inline Value* output(Frame* f, const Instr* ins) noexcept nogil:
@@ -154,6 +167,7 @@ cdef inline char* reserve(Frame* f, Buffer* b, size_t nbytes) noexcept nogil:
         b.ptr = NULL
         b.capacity = 0
         p = <char*> pp_aligned_alloc(cap)
+        f.grows += 1
         if p == NULL:
             snprintf(f.error, ERROR_SIZE, "out of memory allocating %zu bytes", nbytes)
             return NULL
