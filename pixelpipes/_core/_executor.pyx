@@ -505,8 +505,10 @@ cdef class Executor:
                     failure = (fails[t].sample, fails[t].instr, fails[t].output,
                                fails[t].message.decode("utf-8", "replace"))
             if failure is None and not self.cancel_flag:
+                # (no per-sample lists when there is nothing variable: B empty
+                # lists would cost more than a small batch itself)
                 result = [[to_python(&var_out[b * nvar + j]) for j in range(nvar)]
-                          for b in range(B)]
+                          for b in range(B)] if nvar > 0 else []
             return result, failure
         finally:
             if var_out != NULL:
