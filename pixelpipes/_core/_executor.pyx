@@ -418,6 +418,7 @@ cdef class Executor:
         cdef Frame* f
         cdef Value* v
         cdef int rc, bad
+        cdef Py_ssize_t chunk
         # Lowest failing sample index so far (INT64_MAX: none).  Samples with
         # a higher index are skipped once a failure is known; lower ones still
         # run, so the error reported is the batch's lowest failing sample
@@ -454,6 +455,15 @@ cdef class Executor:
                     fix_shape[j * MAX_DIMS + d] = arr.shape[d + 1]
             for j, slot in enumerate(variable):
                 var_slot[j] = slot
+            # Samples are irregular, hence dynamic scheduling; but consecutive
+            # samples write neighbouring rows of the batch arrays, so a chunk
+            # spans at least a cache line of the narrowest row (no false
+            # sharing between threads).
+            chunk = 1
+            for j in range(nfix):
+                if 0 < fix_row[j] < 64:
+                    chunk = max(chunk, min(64, (64 + fix_row[j] - 1) // fix_row[j]))
+            chunk = max(1, min(chunk, B // (4 * nthreads)))
             for t in range(nthreads):
                 fails[t].sample = -1
 
@@ -461,7 +471,7 @@ cdef class Executor:
             with nogil, parallel(num_threads=nthreads):
                 t = threadid()
                 f = &frames[t]
-                for b in prange(B, schedule="dynamic", chunksize=1):
+                for b in prange(B, schedule="dynamic", chunksize=chunk):
                     if cancelp[0] or idx[b] >= pp_atomic_load_i64(lowestp):
                         continue
                     rc = run_sample(f, idx[b])
