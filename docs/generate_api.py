@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pixelpipes as pp
-from pixelpipes import graph, ops, parallel, pipeline, errors, types
+from pixelpipes import graph, image, ops, parallel, pipeline, errors, types
 
 OUT = Path(__file__).with_name("api.md")
 
@@ -71,10 +71,10 @@ def generate() -> str:
         for name in names:
             parts.append(entry(name, getattr(module, name)))
     for module in (ops.core, ops.arithmetic, ops.logic, ops.random, ops.flow, ops.lists,
-                   ops.tensors):
+                   ops.tensors) + image.MODULES:
         title = (module.__doc__ or module.__name__).strip().splitlines()[0]
-        short = module.__name__.rsplit(".", 1)[-1]
-        parts.append(f"## Operations: {short}\n\n{title}\n")
+        short = module.__name__.split(".", 1)[-1]
+        parts.append(f"## {short}\n\n{title}\n")
         for name in module.__all__:
             parts.append(entry(name, getattr(module, name)))
     text = "\n".join(parts)
