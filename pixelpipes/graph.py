@@ -180,6 +180,19 @@ def _ops():
     return ops
 
 
+def static_value(node):
+    """Compile-time value of ``node`` if it is a constant (possibly folded),
+    else None.  Only meaningful while a graph compiles: inside ``infer`` of a
+    node (pass one of ``self.inputs``) or ``Macro.expand``."""
+    from .compiler import current_compiler
+
+    try:
+        ir = current_compiler().lower(as_node(node))
+    except GraphError:
+        return None
+    return ir.value if ir.is_constant else None
+
+
 class Constant(Node):
     """A value fixed when the graph is built: scalar, string, array, or a list
     of them (items may have different shapes).  Arrays are used without a
