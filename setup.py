@@ -68,6 +68,11 @@ def openmp_flags(compiler):
 
 
 class BuildExt(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:   # compile the extension modules side by side
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         flags = openmp_flags(self.compiler)
         if flags is None:
@@ -117,7 +122,7 @@ def extensions():
         "embedsignature": True,
     }
     return cythonize(exts, compiler_directives=directives,
-                     nthreads=int(os.environ.get("PIXELPIPES_CYTHON_JOBS", "0")),
+                     nthreads=int(os.environ.get("PIXELPIPES_CYTHON_JOBS", os.cpu_count() or 1)),
                      annotate=os.environ.get("PIXELPIPES_ANNOTATE", "") not in ("", "0"))
 
 

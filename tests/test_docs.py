@@ -23,13 +23,14 @@ def test_code_block_runs(path, k, code, tmp_path, monkeypatch):
     exec(compile(code, f"{path.name}[{k}]", "exec"), {"__name__": "__doc_example__"})
 
 
-def test_readme_commands_are_the_ci_commands():
+def test_readme_commands_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     commands = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
-    assert len(commands) == 2
-    for command in commands:
-        assert command in ci.splitlines()
+    assert commands == ['pip install . && python -m pixelpipes.demo',
+                        'pip install -e ".[test]" && python -m pytest']
+    assert commands[1] in ci.splitlines()           # the test command, verbatim
+    assert "-m pixelpipes.demo" in ci               # the main job, from the sdist
 
 
 def test_api_reference_is_up_to_date():
