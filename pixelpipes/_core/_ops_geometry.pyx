@@ -1,0 +1,1871 @@
+"""Kernels of the axis-aligned geometry operations (``pixelpipes.image.geometry``):
+resize and scale, crop, padding with border modes, flips, transposition and
+quarter turns, and the crop boxes of the random crops.
+
+Conventions follow OpenCV's ``cv::resize`` and ``cv::copyMakeBorder``
+(``imgproc/src/resize.cpp``): pixel centres map as ``sx = (dx + 0.5) * scale
+- 0.5`` (coordinates rounded to float first), taps outside the image repeat
+the edge pixel, uint8 images use OpenCV's weights rounded to Q11
+(``RESIZE_COEF_BITS``).  Nearest neighbour picks ``floor(dx * scale)`` as
+OpenCV's INTER_NEAREST does; area downscaling averages the source pixels each
+output pixel covers (whole-factor and fractional), and area upscaling is
+OpenCV's linear variant.
+
+The separable filters sum in float (exact for uint8 with Q11 weights) and
+choose per call between filtering source rows horizontally first (reused by
+several output rows when enlarging) and combining source rows vertically
+first (contiguous, so vectorised, when shrinking).  uint8 linear enlarging
+uses OpenCV's 16-bit vertical pass.  The hot row loops are specialised for
+1..4 channels through fused "tag" types.
+
+Pixels are moved as units of 1 to 16 bytes (``pix_t``), so flips, crops,
+transposition and nearest resizing are one code path per pixel size, not per
+element type and channel count.
+"""
+
+from libc.stdint cimport (
+    uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t,
+)
+from libc.string cimport memcpy, memset
+from libc.math cimport floor, sqrt, ldexp
+
+from pixelpipes._core._kernel cimport (
+    Frame, Instr, Value, ERROR_SIZE, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16,
+    DT_INT64, DT_FLOAT32, arg, iparam, fparam, new_tensor, scratch, fail,
+    snprintf, itemsize, is_float, load_double, load_int,
+)
+from pixelpipes._core._image cimport (
+    ImageView, as_image, new_image, border_index, store_pixel, pixel_t,
+    BORDER_CONSTANT, BORDER_WRAP, INTERP_NEAREST, INTERP_LINEAR, INTERP_CUBIC,
+    INTERP_AREA, INTERP_LANCZOS,
+)
+from pixelpipes._core._interpolation cimport (
+    interp_weights, interp_taps, RESIZE_COEF_BITS, RESIZE_COEF_SCALE,
+)
+from pixelpipes._core._random cimport Rng, rng_init, rng_uniform, rng_below, det_log
+
+
+# Largest output image, in pixels (the issue's bound on absurd sizes).
+cdef Py_ssize_t MAX_PIXELS = (<Py_ssize_t>1) << 31
+cdef const char* BAD_PARAMS = "malformed instruction parameters"
+
+# Whole pixels of 1 to 16 bytes: every pixel of an image of one of the four
+# element types with 1 to 4 channels.
+ctypedef struct px3_t:
+    uint8_t v[3]
+ctypedef struct px6_t:
+    uint16_t v[3]
+ctypedef struct px12_t:
+    uint32_t v[3]
+ctypedef struct px16_t:
+    uint64_t v[2]
+
+ctypedef fused pix_t:
+    uint8_t
+    uint16_t
+    px3_t
+    uint32_t
+    px6_t
+    uint64_t
+    px12_t
+    px16_t
+
+
+# ---------------------------------------------------------------- helpers
+
+cdef inline bint isfinite(double x) noexcept nogil:
+    return x == x and x - x == 0.0
+
+
+cdef inline double round_even(double x) noexcept nogil:
+    """``x`` rounded half to even (rint in the default rounding mode) for
+    ``|x| < 2**51``, without a libm call: adding and subtracting 1.5 * 2**52
+    leaves exactly the nearest integer."""
+    return (x + 6755399441055744.0) - 6755399441055744.0
+
+
+cdef inline int check_params(Frame* f, const Instr* ins, int nargs, int nip,
+                             int nfp) noexcept nogil:
+    """A program file can be edited: a kernel checks that its instruction has
+    what it reads."""
+    if ins.n_args != nargs or ins.n_iparams < nip or ins.n_fparams < nfp:
+        return fail(f, BAD_PARAMS)
+    return 0
+
+
+cdef int get_number(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
+    if v.kind != KIND_TENSOR or v.length != 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
+        return -1
+    out[0] = load_double(v.data, v.dtype)
+    if not isfinite(out[0]):
+        snprintf(f.error, ERROR_SIZE, "%s must be a finite number, got %g", what, out[0])
+        return -1
+    return 0
+
+
+cdef int get_coord(Frame* f, Value* v, const char* what, Py_ssize_t* out) noexcept nogil:
+    """An integer coordinate or size: integer scalars as they are, float
+    scalars rounded half to even; NaN, infinities and values beyond +-2**40
+    fail."""
+    cdef double x
+    if v.kind != KIND_TENSOR or v.length != 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
+        return -1
+    if is_float(v.dtype):
+        x = load_double(v.data, v.dtype)
+        if not isfinite(x):
+            snprintf(f.error, ERROR_SIZE, "%s must be a finite number, got %g", what, x)
+            return -1
+        if x > 1099511627776.0 or x < -1099511627776.0:
+            snprintf(f.error, ERROR_SIZE, "%s is out of range: %g", what, x)
+            return -1
+        out[0] = <Py_ssize_t>round_even(x)
+        return 0
+    out[0] = <Py_ssize_t>load_int(v.data, v.dtype)
+    if out[0] > (<Py_ssize_t>1) << 40 or out[0] < -((<Py_ssize_t>1) << 40):
+        snprintf(f.error, ERROR_SIZE, "%s is out of range: %zd", what, out[0])
+        return -1
+    return 0
+
+
+cdef int get_size(Frame* f, Value* v, const char* what, Py_ssize_t* out) noexcept nogil:
+    """A size (> 0), as ``get_coord``."""
+    if get_coord(f, v, what, out) != 0:
+        return -1
+    if out[0] <= 0:
+        snprintf(f.error, ERROR_SIZE, "%s must be > 0, got %zd", what, out[0])
+        return -1
+    return 0
+
+
+cdef int check_out_size(Frame* f, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
+    if h <= 0 or w <= 0:
+        snprintf(f.error, ERROR_SIZE, "the output image would be empty (%zd x %zd)", h, w)
+        return -1
+    if h > MAX_PIXELS or w > MAX_PIXELS or h * w > MAX_PIXELS:
+        snprintf(f.error, ERROR_SIZE,
+                 "the output image of %zd x %zd pixels is too large (more than 2**31 pixels)",
+                 h, w)
+        return -1
+    return 0
+
+
+cdef int check_not_empty(Frame* f, const ImageView* im) noexcept nogil:
+    if im.height <= 0 or im.width <= 0:
+        snprintf(f.error, ERROR_SIZE, "the image is empty (%zd x %zd)", im.height, im.width)
+        return -1
+    return 0
+
+
+cdef int clip_box(Frame* f, const ImageView* im, Py_ssize_t* x, Py_ssize_t* y, Py_ssize_t w,
+                  Py_ssize_t h, Py_ssize_t* x1, Py_ssize_t* y1) noexcept nogil:
+    """Clip the box (x, y, w, h) to the image: ``[x, x1) x [y, y1)``; fails
+    when nothing is left."""
+    x1[0] = x[0] + w if x[0] + w < im.width else im.width
+    y1[0] = y[0] + h if y[0] + h < im.height else im.height
+    if x1[0] <= x[0] or y1[0] <= y[0] or x1[0] <= 0 or y1[0] <= 0:
+        snprintf(f.error, ERROR_SIZE,
+                 "the crop (x=%zd, y=%zd, width=%zd, height=%zd) lies outside the "
+                 "%zd x %zd (width x height) image", x[0], y[0], w, h, im.width, im.height)
+        return -1
+    if x[0] < 0:
+        x[0] = 0
+    if y[0] < 0:
+        y[0] = 0
+    return 0
+
+
+cdef inline Py_ssize_t pixel_bytes(const ImageView* im) noexcept nogil:
+    return im.channels * itemsize(im.dtype)
+
+
+cdef inline Py_ssize_t clamp_index(Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    if i < 0:
+        return 0
+    if i >= n:
+        return n - 1
+    return i
+
+
+# ---------------------------------------------------------------- pixel moves
+
+cdef void gather_row(pix_t* dst, const pix_t* src, const Py_ssize_t* ofs,
+                     Py_ssize_t n) noexcept nogil:
+    """``dst[i] = src[ofs[i]]``."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        dst[i] = src[ofs[i]]
+
+
+cdef void reverse_row(pix_t* dst, const pix_t* src, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    src += n - 1
+    for i in range(n):
+        dst[i] = src[-i]
+
+
+cdef void fill_row(pix_t* dst, const pix_t* value, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef pix_t v = value[0]
+    for i in range(n):
+        dst[i] = v
+
+
+cdef void turn_pixels(pix_t* dst, const pix_t* src, Py_ssize_t h, Py_ssize_t w,
+                      bint flip_rows, bint flip_cols) noexcept nogil:
+    """Transpose an ``h x w`` image into ``w x h``, optionally reading the
+    source rows and/or columns in reverse: ``dst[i, j] = src[r(j), c(i)]``
+    with ``r(j) = h - 1 - j`` if ``flip_rows`` and ``c(i) = w - 1 - i`` if
+    ``flip_cols``.  Tiles of 32 x 32 pixels keep both sides in cache."""
+    cdef Py_ssize_t i0, j0, i, j, i1, j1
+    cdef Py_ssize_t rs = -w if flip_rows else w          # source step along j
+    cdef Py_ssize_t cs = -1 if flip_cols else 1          # source step along i
+    cdef const pix_t* base = src + (h - 1) * w * flip_rows + (w - 1) * flip_cols
+    cdef const pix_t* s
+    cdef pix_t* d
+    for i0 in range(0, w, 32):
+        i1 = i0 + 32 if i0 + 32 < w else w
+        for j0 in range(0, h, 32):
+            j1 = j0 + 32 if j0 + 32 < h else h
+            for i in range(i0, i1):
+                d = dst + i * h
+                s = base + i * cs
+                for j in range(j0, j1):
+                    d[j] = s[j * rs]
+
+
+# Dispatch on the pixel size: ``psize`` is 1, 2, 3, 4, 6, 8, 12 or 16 bytes.
+
+cdef int gather_any(char* dst, const char* src, const Py_ssize_t* ofs, Py_ssize_t n,
+                    Py_ssize_t psize) noexcept nogil:
+    if psize == 1:
+        gather_row(<uint8_t*>dst, <const uint8_t*>src, ofs, n)
+    elif psize == 2:
+        gather_row(<uint16_t*>dst, <const uint16_t*>src, ofs, n)
+    elif psize == 3:
+        gather_row(<px3_t*>dst, <const px3_t*>src, ofs, n)
+    elif psize == 4:
+        gather_row(<uint32_t*>dst, <const uint32_t*>src, ofs, n)
+    elif psize == 6:
+        gather_row(<px6_t*>dst, <const px6_t*>src, ofs, n)
+    elif psize == 8:
+        gather_row(<uint64_t*>dst, <const uint64_t*>src, ofs, n)
+    elif psize == 12:
+        gather_row(<px12_t*>dst, <const px12_t*>src, ofs, n)
+    elif psize == 16:
+        gather_row(<px16_t*>dst, <const px16_t*>src, ofs, n)
+    else:
+        return -1
+    return 0
+
+
+cdef int reverse_any(char* dst, const char* src, Py_ssize_t n, Py_ssize_t psize) noexcept nogil:
+    if psize == 1:
+        reverse_row(<uint8_t*>dst, <const uint8_t*>src, n)
+    elif psize == 2:
+        reverse_row(<uint16_t*>dst, <const uint16_t*>src, n)
+    elif psize == 3:
+        reverse_row(<px3_t*>dst, <const px3_t*>src, n)
+    elif psize == 4:
+        reverse_row(<uint32_t*>dst, <const uint32_t*>src, n)
+    elif psize == 6:
+        reverse_row(<px6_t*>dst, <const px6_t*>src, n)
+    elif psize == 8:
+        reverse_row(<uint64_t*>dst, <const uint64_t*>src, n)
+    elif psize == 12:
+        reverse_row(<px12_t*>dst, <const px12_t*>src, n)
+    elif psize == 16:
+        reverse_row(<px16_t*>dst, <const px16_t*>src, n)
+    else:
+        return -1
+    return 0
+
+
+cdef int fill_any(char* dst, const char* value, Py_ssize_t n, Py_ssize_t psize) noexcept nogil:
+    if psize == 1:
+        fill_row(<uint8_t*>dst, <const uint8_t*>value, n)
+    elif psize == 2:
+        fill_row(<uint16_t*>dst, <const uint16_t*>value, n)
+    elif psize == 3:
+        fill_row(<px3_t*>dst, <const px3_t*>value, n)
+    elif psize == 4:
+        fill_row(<uint32_t*>dst, <const uint32_t*>value, n)
+    elif psize == 6:
+        fill_row(<px6_t*>dst, <const px6_t*>value, n)
+    elif psize == 8:
+        fill_row(<uint64_t*>dst, <const uint64_t*>value, n)
+    elif psize == 12:
+        fill_row(<px12_t*>dst, <const px12_t*>value, n)
+    elif psize == 16:
+        fill_row(<px16_t*>dst, <const px16_t*>value, n)
+    else:
+        return -1
+    return 0
+
+
+cdef int turn_any(char* dst, const char* src, Py_ssize_t h, Py_ssize_t w, bint flip_rows,
+                  bint flip_cols, Py_ssize_t psize) noexcept nogil:
+    if psize == 1:
+        turn_bytes(<uint8_t*>dst, <const uint8_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 2:
+        turn_pixels(<uint16_t*>dst, <const uint16_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 3:
+        turn_pixels(<px3_t*>dst, <const px3_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 4:
+        turn_pixels(<uint32_t*>dst, <const uint32_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 6:
+        turn_pixels(<px6_t*>dst, <const px6_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 8:
+        turn_pixels(<uint64_t*>dst, <const uint64_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 12:
+        turn_pixels(<px12_t*>dst, <const px12_t*>src, h, w, flip_rows, flip_cols)
+    elif psize == 16:
+        turn_pixels(<px16_t*>dst, <const px16_t*>src, h, w, flip_rows, flip_cols)
+    else:
+        return -1
+    return 0
+
+
+# Byte-level fast paths (64-bit words; the shift-and-mask byte swaps
+# compile to single bswap instructions).
+
+cdef inline uint64_t load64(const void* p) noexcept nogil:
+    cdef uint64_t x
+    memcpy(&x, p, 8)
+    return x
+
+
+cdef inline void store64(void* p, uint64_t x) noexcept nogil:
+    memcpy(p, &x, 8)
+
+
+cdef inline uint64_t reverse_bytes(uint64_t x) noexcept nogil:
+    x = ((x & 0x00FF00FF00FF00FFULL) << 8) | ((x >> 8) & 0x00FF00FF00FF00FFULL)
+    x = ((x & 0x0000FFFF0000FFFFULL) << 16) | ((x >> 16) & 0x0000FFFF0000FFFFULL)
+    return (x << 32) | (x >> 32)
+
+
+cdef inline uint64_t reverse_shorts(uint64_t x) noexcept nogil:
+    x = ((x & 0x0000FFFF0000FFFFULL) << 16) | ((x >> 16) & 0x0000FFFF0000FFFFULL)
+    return (x << 32) | (x >> 32)
+
+
+cdef void reverse_fast(char* dst, const char* src, Py_ssize_t n, Py_ssize_t psize) noexcept nogil:
+    """Reverse ``n`` pixels of ``psize`` bytes.  1- and 2-byte pixels go 8
+    bytes at a time; 3-, 6- and 12-byte pixels are copied as 4, 8 and 16 byte
+    units whose extra bytes the next pixel overwrites (the first and last
+    pixel exactly, so nothing outside the row is touched)."""
+    cdef Py_ssize_t i, m
+    cdef uint64_t a, b
+    cdef uint32_t u
+    if psize == 1:
+        m = n // 8
+        for i in range(m):
+            store64(dst + 8 * i, reverse_bytes(load64(src + n - 8 * (i + 1))))
+        reverse_row(<uint8_t*>(dst + 8 * m), <const uint8_t*>src, n - 8 * m)
+    elif psize == 2:
+        m = n // 4
+        for i in range(m):
+            store64(dst + 8 * i, reverse_shorts(load64(src + 2 * (n - 4 * (i + 1)))))
+        reverse_row(<uint16_t*>(dst + 8 * m), <const uint16_t*>src, n - 4 * m)
+    elif (psize == 3 or psize == 6 or psize == 12) and n >= 3:
+        memcpy(dst, src + (n - 1) * psize, <size_t>psize)
+        for i in range(1, n - 1):
+            if psize == 3:
+                memcpy(&u, src + (n - 1 - i) * 3, 4)
+                memcpy(dst + 3 * i, &u, 4)
+            elif psize == 6:
+                a = load64(src + (n - 1 - i) * 6)
+                store64(dst + 6 * i, a)
+            else:
+                a = load64(src + (n - 1 - i) * 12)
+                b = load64(src + (n - 1 - i) * 12 + 8)
+                store64(dst + 12 * i, a)
+                store64(dst + 12 * i + 8, b)
+        memcpy(dst + (n - 1) * psize, src, <size_t>psize)
+    else:
+        reverse_any(dst, src, n, psize)
+
+
+cdef inline void transpose8x8(uint64_t* r) noexcept nogil:
+    """Transpose the 8 x 8 bytes of ``r`` (byte k of word i is element
+    (i, k)) by swapping 1-, 2- and 4-byte blocks."""
+    cdef uint64_t t
+    cdef int i, j
+    for i in range(0, 8, 2):
+        t = ((r[i] >> 8) ^ r[i + 1]) & 0x00FF00FF00FF00FFULL
+        r[i + 1] ^= t
+        r[i] ^= t << 8
+    for j in range(4):
+        i = j + (j & 2)         # 0, 1, 4, 5
+        t = ((r[i] >> 16) ^ r[i + 2]) & 0x0000FFFF0000FFFFULL
+        r[i + 2] ^= t
+        r[i] ^= t << 16
+    for i in range(4):
+        t = ((r[i] >> 32) ^ r[i + 4]) & 0x00000000FFFFFFFFULL
+        r[i + 4] ^= t
+        r[i] ^= t << 32
+
+
+cdef void turn_bytes(uint8_t* dst, const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
+                     bint flip_rows, bint flip_cols) noexcept nogil:
+    """``turn_pixels`` for 1-byte pixels in 8 x 8 blocks of 64-bit words;
+    the ragged right and bottom strips go pixel by pixel."""
+    cdef Py_ssize_t i0, j0, t, i, j, h8 = h - h % 8, w8 = w - w % 8, c0
+    cdef uint64_t r[8]
+    for i0 in range(0, w8, 8):
+        c0 = w - 8 - i0 if flip_cols else i0
+        for j0 in range(0, h8, 8):
+            for t in range(8):
+                r[t] = load64(src + (h - 1 - j0 - t if flip_rows else j0 + t) * w + c0)
+                if flip_cols:
+                    r[t] = reverse_bytes(r[t])
+            transpose8x8(r)
+            for t in range(8):
+                store64(dst + (i0 + t) * h + j0, r[t])
+        for i in range(i0, i0 + 8):
+            for j in range(h8, h):
+                dst[i * h + j] = src[(h - 1 - j if flip_rows else j) * w
+                                     + (w - 1 - i if flip_cols else i)]
+    for i in range(w8, w):
+        for j in range(h):
+            dst[i * h + j] = src[(h - 1 - j if flip_rows else j) * w
+                                 + (w - 1 - i if flip_cols else i)]
+
+
+cdef void constant_pixel(const ImageView* im, const double* value, char* out) noexcept nogil:
+    """The pixel whose channels are ``value[c]``, rounded and saturated to the
+    image's element type."""
+    cdef Py_ssize_t c
+    for c in range(im.channels):
+        if im.dtype == DT_UINT8:
+            store_pixel(<uint8_t*>out + c, value[c])
+        elif im.dtype == DT_UINT16:
+            store_pixel(<uint16_t*>out + c, value[c])
+        elif im.dtype == DT_INT16:
+            store_pixel(<int16_t*>out + c, value[c])
+        else:
+            store_pixel(<float*>out + c, value[c])
+
+
+# ---------------------------------------------------------------- border copy
+
+cdef int border_copy(Frame* f, const ImageView* im, Py_ssize_t y0, Py_ssize_t x0,
+                     Py_ssize_t oh, Py_ssize_t ow, int border, const double* value,
+                     char* dst) noexcept nogil:
+    """``dst`` (``oh x ow``) = the window of the image whose top-left corner
+    is at (``x0``, ``y0``), pixels outside the image taken by the border mode
+    (constant: ``value`` per channel).  The part inside is copied by rows;
+    the constant border comes from one prepared row of constant pixels, the
+    other borders from a column map made once with ``border_index``."""
+    cdef Py_ssize_t psize = pixel_bytes(im)
+    cdef Py_ssize_t H = im.height, W = im.width
+    cdef Py_ssize_t rowbytes = ow * psize
+    cdef Py_ssize_t left, right, r, c, sr
+    cdef Py_ssize_t* cmap
+    cdef char* crow = NULL
+    cdef char cpix[16]
+    cdef char* drow
+    cdef const char* srow
+    if (H <= 0 or W <= 0) and border != BORDER_CONSTANT:
+        snprintf(f.error, ERROR_SIZE,
+                 "the image is empty (%zd x %zd): only the constant border can pad it", H, W)
+        return -1
+    # Output columns [left, right) come straight from source columns.
+    left = -x0 if x0 < 0 else 0
+    if left > ow:
+        left = ow
+    right = W - x0
+    if right > ow:
+        right = ow
+    if right < left:
+        right = left
+    cmap = <Py_ssize_t*>scratch(f, 0, <size_t>(ow + 1) * sizeof(Py_ssize_t))
+    if cmap == NULL:
+        return -1
+    if border == BORDER_CONSTANT:
+        constant_pixel(im, value, cpix)
+        crow = scratch(f, 1, <size_t>rowbytes)
+        if crow == NULL:
+            return -1
+        fill_any(crow, cpix, ow, psize)
+    else:
+        for c in range(left):
+            cmap[c] = border_index(x0 + c, W, border)
+        for c in range(right, ow):
+            cmap[c] = border_index(x0 + c, W, border)
+    for r in range(oh):
+        drow = dst + r * rowbytes
+        sr = border_index(y0 + r, H, border) if H > 0 else -1
+        if sr < 0:
+            memcpy(drow, crow, <size_t>rowbytes)
+            continue
+        srow = im.data + sr * W * psize
+        if right > left:
+            memcpy(drow + left * psize, srow + (x0 + left) * psize,
+                   <size_t>((right - left) * psize))
+        if border == BORDER_CONSTANT:
+            memcpy(drow, crow, <size_t>(left * psize))
+            memcpy(drow + right * psize, crow, <size_t>((ow - right) * psize))
+        else:
+            gather_any(drow, srow, cmap, left, psize)
+            gather_any(drow + right * psize, srow, cmap + right, ow - right, psize)
+    return 0
+
+
+cdef int load_border_params(Frame* f, const Instr* ins, int first, int* border,
+                            double* value) noexcept nogil:
+    """Border mode (iparam ``first``) and the 4 per-channel constant values
+    (fparams 0..3)."""
+    cdef int c
+    border[0] = <int>iparam(f, ins, first)
+    if border[0] < 0 or border[0] > BORDER_WRAP:
+        return fail(f, BAD_PARAMS)
+    for c in range(4):
+        value[c] = fparam(f, ins, c)
+    return 0
+
+
+cdef int k_image_crop(Frame* f, const Instr* ins) noexcept nogil:
+    """Crop clipped to the image: inputs image, x, y, width, height."""
+    cdef ImageView im
+    cdef Py_ssize_t x, y, w, h, x1, y1, r, psize
+    cdef Value* out
+    if check_params(f, ins, 5, 0, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    if (get_coord(f, arg(f, ins, 1), "crop x", &x) != 0
+            or get_coord(f, arg(f, ins, 2), "crop y", &y) != 0
+            or get_size(f, arg(f, ins, 3), "crop width", &w) != 0
+            or get_size(f, arg(f, ins, 4), "crop height", &h) != 0):
+        return -1
+    if clip_box(f, &im, &x, &y, w, h, &x1, &y1) != 0:
+        return -1
+    out = new_image(f, ins, im.dtype, y1 - y, x1 - x, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    psize = pixel_bytes(&im)
+    for r in range(y1 - y):
+        memcpy(out.data + r * (x1 - x) * psize, im.data + ((y + r) * im.width + x) * psize,
+               <size_t>((x1 - x) * psize))
+    return 0
+
+
+cdef int k_image_pad(Frame* f, const Instr* ins) noexcept nogil:
+    """Window with borders.  iparam 0: border; iparam 1: how the four scalar
+    inputs after the image are read -- 0: x, y, width, height (safe crop);
+    1: top, bottom, left, right (pad); 2: height, width, -, - (centre crop,
+    torchvision's placement).  fparams 0..3: constant value per channel."""
+    cdef ImageView im
+    cdef int border, mode
+    cdef double value[4]
+    cdef Py_ssize_t a, b, c, d, x0, y0, oh, ow
+    cdef Value* out
+    if ins.n_iparams < 2:
+        return fail(f, BAD_PARAMS)
+    mode = <int>iparam(f, ins, 1)
+    if check_params(f, ins, 3 if mode == 2 else 5, 2, 4) != 0:
+        return -1
+    if as_image(f, arg(f, ins, 0), &im) != 0 or load_border_params(f, ins, 0, &border, value) != 0:
+        return -1
+    if mode == 0:
+        if (get_coord(f, arg(f, ins, 1), "crop x", &x0) != 0
+                or get_coord(f, arg(f, ins, 2), "crop y", &y0) != 0
+                or get_size(f, arg(f, ins, 3), "crop width", &ow) != 0
+                or get_size(f, arg(f, ins, 4), "crop height", &oh) != 0):
+            return -1
+    elif mode == 1:
+        if (get_coord(f, arg(f, ins, 1), "top padding", &a) != 0
+                or get_coord(f, arg(f, ins, 2), "bottom padding", &b) != 0
+                or get_coord(f, arg(f, ins, 3), "left padding", &c) != 0
+                or get_coord(f, arg(f, ins, 4), "right padding", &d) != 0):
+            return -1
+        if a < 0 or b < 0 or c < 0 or d < 0:
+            snprintf(f.error, ERROR_SIZE,
+                     "padding must be >= 0, got top=%zd, bottom=%zd, left=%zd, right=%zd",
+                     a, b, c, d)
+            return -1
+        y0 = -a
+        x0 = -c
+        oh = im.height + a + b
+        ow = im.width + c + d
+    elif mode == 2:
+        if (get_size(f, arg(f, ins, 1), "crop height", &oh) != 0
+                or get_size(f, arg(f, ins, 2), "crop width", &ow) != 0):
+            return -1
+        # torchvision.transforms.functional.center_crop: pad (c - n) // 2
+        # before when the crop is larger, else start at round((n - c) / 2).
+        if oh > im.height:
+            y0 = -((oh - im.height) // 2)
+        else:
+            y0 = <Py_ssize_t>round_even((im.height - oh) * 0.5)
+        if ow > im.width:
+            x0 = -((ow - im.width) // 2)
+        else:
+            x0 = <Py_ssize_t>round_even((im.width - ow) * 0.5)
+    else:
+        return fail(f, BAD_PARAMS)
+    if check_out_size(f, oh, ow) != 0:
+        return -1
+    out = new_image(f, ins, im.dtype, oh, ow, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    return border_copy(f, &im, y0, x0, oh, ow, border, value, out.data)
+
+
+cdef int k_image_crop_range(Frame* f, const Instr* ins) noexcept nogil:
+    """torchvision RandomCrop's ranges: inputs image, height, width; iparams
+    padding left, top, right, bottom and pad_if_needed.  Output int64
+    ``[ny, nx, oy, ox]``: the crop's top-left corner is
+    ``(RandomInteger(0, ny) + oy, RandomInteger(0, nx) + ox)`` in the
+    coordinates of the unpadded image."""
+    cdef ImageView im
+    cdef Py_ssize_t th, tw, pl, pt, pr, pb, H, W, extra
+    cdef Py_ssize_t shape[1]
+    cdef int64_t* o
+    cdef Value* out
+    if check_params(f, ins, 3, 5, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    if (get_size(f, arg(f, ins, 1), "crop height", &th) != 0
+            or get_size(f, arg(f, ins, 2), "crop width", &tw) != 0):
+        return -1
+    pl = iparam(f, ins, 0)
+    pt = iparam(f, ins, 1)
+    pr = iparam(f, ins, 2)
+    pb = iparam(f, ins, 3)
+    H = im.height + pt + pb
+    W = im.width + pl + pr
+    if iparam(f, ins, 4):
+        # torchvision pads both sides by the shortfall
+        if W < tw:
+            extra = tw - W
+            pl += extra
+            W += 2 * extra
+        if H < th:
+            extra = th - H
+            pt += extra
+            H += 2 * extra
+    if H < th or W < tw:
+        snprintf(f.error, ERROR_SIZE,
+                 "the crop (%zd x %zd, height x width) is larger than the padded image "
+                 "(%zd x %zd)", th, tw, H, W)
+        return -1
+    shape[0] = 4
+    out = new_tensor(f, ins, DT_INT64, 1, shape)
+    if out == NULL:
+        return -1
+    o = <int64_t*>out.data
+    o[0] = H - th + 1
+    o[1] = W - tw + 1
+    o[2] = -pt
+    o[3] = -pl
+    return 0
+
+
+# ---------------------------------------------------------------- flips, turns
+
+cdef int k_image_flip(Frame* f, const Instr* ins) noexcept nogil:
+    """iparams: horizontal, vertical."""
+    cdef ImageView im
+    cdef Value* out
+    cdef bint hor, ver
+    cdef Py_ssize_t r, sr, psize, rowbytes
+    if check_params(f, ins, 1, 2, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    hor = iparam(f, ins, 0) != 0
+    ver = iparam(f, ins, 1) != 0
+    out = new_image(f, ins, im.dtype, im.height, im.width, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    psize = pixel_bytes(&im)
+    rowbytes = im.width * psize
+    for r in range(im.height):
+        sr = im.height - 1 - r if ver else r
+        if hor:
+            reverse_fast(out.data + r * rowbytes, im.data + sr * rowbytes, im.width, psize)
+        else:
+            memcpy(out.data + r * rowbytes, im.data + sr * rowbytes, <size_t>rowbytes)
+    return 0
+
+
+cdef int turn(Frame* f, const Instr* ins, const ImageView* im, int k) noexcept nogil:
+    """``np.rot90(image, k)`` for k in 0..3 (counter-clockwise quarter
+    turns); k = -1 is the plain transpose."""
+    cdef Value* out
+    cdef Py_ssize_t psize = pixel_bytes(im)
+    if k == 0 or k == 2:
+        out = new_image(f, ins, im.dtype, im.height, im.width, im.channels, im.ndim)
+        if out == NULL:
+            return -1
+        if k == 0:
+            memcpy(out.data, im.data, <size_t>(im.height * im.width * psize))
+            return 0
+        # half turn: both flips; reversing the whole pixel array does it
+        reverse_fast(out.data, im.data, im.height * im.width, psize)
+        return 0
+    out = new_image(f, ins, im.dtype, im.width, im.height, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    if k == 1:      # out[i, j] = in[j, W - 1 - i]
+        turn_any(out.data, im.data, im.height, im.width, False, True, psize)
+    elif k == 3:    # out[i, j] = in[H - 1 - j, i]
+        turn_any(out.data, im.data, im.height, im.width, True, False, psize)
+    else:           # transpose: out[i, j] = in[j, i]
+        turn_any(out.data, im.data, im.height, im.width, False, False, psize)
+    return 0
+
+
+cdef int k_image_transpose(Frame* f, const Instr* ins) noexcept nogil:
+    cdef ImageView im
+    if check_params(f, ins, 1, 0, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    return turn(f, ins, &im, -1)
+
+
+cdef int k_image_rotate90(Frame* f, const Instr* ins) noexcept nogil:
+    """Inputs image, k (integer scalar; any value, taken modulo 4)."""
+    cdef ImageView im
+    cdef Value* kv
+    cdef int64_t k
+    if check_params(f, ins, 2, 0, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    kv = arg(f, ins, 1)
+    if kv.kind != KIND_TENSOR or kv.length != 1 or is_float(kv.dtype):
+        return fail(f, "the number of quarter turns k must be an integer scalar")
+    k = load_int(kv.data, kv.dtype) % 4
+    if k < 0:
+        k += 4
+    return turn(f, ins, &im, <int>k)
+
+
+# ---------------------------------------------------------------- resize
+
+cdef enum:
+    MAX_TAPS = 8
+
+
+cdef int axis_table(Frame* f, Py_ssize_t ssize, Py_ssize_t dsize, double scale,
+                    double inv_scale, int taps, bint area_mode, Py_ssize_t* ofs,
+                    double* w) noexcept nogil:
+    """Source index (clamped: taps past the edge repeat it) and weight of
+    each of the ``taps`` taps of every output position along one axis.
+
+    As ``cv::resize``: ``s = (d + 0.5) * scale - 0.5`` rounded to float,
+    split into ``floor`` and fraction; for area upscaling ("area mode")
+    ``s0 = floor(d * scale)`` and the fraction is ``(d + 1) - (s0 + 1) /
+    scale`` wrapped to [0, 1).  Linear taps are pinned at the edges."""
+    cdef Py_ssize_t d, k, s, first = -(taps // 2 - 1)
+    cdef float ft
+    cdef double t
+    for d in range(dsize):
+        if area_mode:
+            s = <Py_ssize_t>floor(d * scale)
+            ft = <float>((d + 1) - (s + 1) * inv_scale)
+            if ft <= 0:
+                ft = 0
+            else:
+                ft = ft - <float>floor(ft)
+        else:
+            ft = <float>((d + 0.5) * scale - 0.5)
+            s = <Py_ssize_t>floor(ft)
+            ft = ft - <float>s
+        if taps == 2:
+            if s < 0:
+                ft = 0
+                s = 0
+            if s >= ssize - 1:
+                ft = 0
+                s = ssize - 1
+        t = ft
+        interp_weights(taps, t, w + d * taps)
+        for k in range(taps):
+            ofs[d * taps + k] = clamp_index(s + first + k, ssize)
+    return 0
+
+
+# -- channel-count tags ---------------------------------------------------------
+# The hot row loops are specialised for 1..4 channels through a fused "tag"
+# type: each specialisation sees its channel count as a constant, so the
+# per-pixel channel loop unrolls (and vectorises where it can).
+
+ctypedef struct cn1_t:
+    char c
+ctypedef struct cn2_t:
+    char c
+ctypedef struct cn3_t:
+    char c
+ctypedef struct cn4_t:
+    char c
+
+ctypedef fused cn_t:
+    cn1_t
+    cn2_t
+    cn3_t
+    cn4_t
+
+
+cdef inline float round_f(float x) noexcept nogil:
+    """Round half to even for ``|x| < 2**22`` in float arithmetic."""
+    cdef float magic = 12582912.0        # 1.5 * 2**23
+    return (x + magic) - magic
+
+
+cdef inline void store_f(pixel_t* p, float x) noexcept nogil:
+    """Round half to even and saturate (integer types: ``|x| < 2**22``, never
+    NaN there); float32 as is.  Clamping after the conversion to int lets
+    the compiler vectorise loops of it."""
+    cdef int32_t v
+    if pixel_t is uint8_t:
+        # branch-free: cubic and Lanczos overshoot at random, so branches
+        # would mispredict
+        v = <int32_t>round_f(x)
+        v = v & ~(v >> 31)
+        p[0] = <uint8_t>((v | ((255 - v) >> 31)) & 255)
+    elif pixel_t is uint16_t:
+        v = <int32_t>round_f(x)
+        v = 0 if v < 0 else v
+        p[0] = <uint16_t>(65535 if v > 65535 else v)
+    elif pixel_t is int16_t:
+        v = <int32_t>round_f(x)
+        v = -32768 if v < -32768 else v
+        p[0] = <int16_t>(32767 if v > 32767 else v)
+    else:
+        p[0] = x
+
+
+# -- the passes ------------------------------------------------------------------------
+#
+# Sums are in float for every element type.  uint8 images use OpenCV's Q11
+# weights (multiples of 1/2048, exact in float), so a product of a pixel and
+# two weights is exact and the sums carry OpenCV's rounding of the weights.
+
+cdef void h_float(cn_t* tag, const pixel_t* S, float* D, Py_ssize_t dw,
+                  const Py_ssize_t* xofs, const float* a, int K) noexcept nogil:
+    cdef Py_ssize_t cn, dx, c, k
+    cdef float acc, a0, a1, a2, a3
+    cdef const pixel_t* p0
+    cdef const pixel_t* p1
+    cdef const pixel_t* p2
+    cdef const pixel_t* p3
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    if K == 2:
+        for dx in range(dw):
+            a0 = a[2 * dx]
+            a1 = a[2 * dx + 1]
+            p0 = S + xofs[2 * dx]
+            p1 = S + xofs[2 * dx + 1]
+            for c in range(cn):
+                D[dx * cn + c] = p0[c] * a0 + p1[c] * a1
+        return
+    if K == 4:
+        for dx in range(dw):
+            a0 = a[4 * dx]
+            a1 = a[4 * dx + 1]
+            a2 = a[4 * dx + 2]
+            a3 = a[4 * dx + 3]
+            p0 = S + xofs[4 * dx]
+            p1 = S + xofs[4 * dx + 1]
+            p2 = S + xofs[4 * dx + 2]
+            p3 = S + xofs[4 * dx + 3]
+            for c in range(cn):
+                D[dx * cn + c] = p0[c] * a0 + p1[c] * a1 + p2[c] * a2 + p3[c] * a3
+        return
+    for dx in range(dw):
+        for c in range(cn):
+            acc = 0
+            for k in range(K):
+                acc = acc + S[xofs[K * dx + k] + c] * a[K * dx + k]
+            D[dx * cn + c] = acc
+
+
+cdef void h_float_final(cn_t* tag, const float* T, pixel_t* D, Py_ssize_t dw,
+                        const Py_ssize_t* xofs, const float* a, int K) noexcept nogil:
+    cdef Py_ssize_t cn, dx, c, k
+    cdef float acc, a0, a1, a2, a3
+    cdef const float* t0
+    cdef const float* t1
+    cdef const float* t2
+    cdef const float* t3
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    if K == 2:
+        for dx in range(dw):
+            a0 = a[2 * dx]
+            a1 = a[2 * dx + 1]
+            for c in range(cn):
+                store_f(D + dx * cn + c, T[xofs[2 * dx] + c] * a0 + T[xofs[2 * dx + 1] + c] * a1)
+        return
+    if K == 4:
+        for dx in range(dw):
+            a0 = a[4 * dx]
+            a1 = a[4 * dx + 1]
+            a2 = a[4 * dx + 2]
+            a3 = a[4 * dx + 3]
+            t0 = T + xofs[4 * dx]
+            t1 = T + xofs[4 * dx + 1]
+            t2 = T + xofs[4 * dx + 2]
+            t3 = T + xofs[4 * dx + 3]
+            for c in range(cn):
+                store_f(D + dx * cn + c, t0[c] * a0 + t1[c] * a1 + t2[c] * a2 + t3[c] * a3)
+        return
+    for dx in range(dw):
+        for c in range(cn):
+            acc = 0
+            for k in range(K):
+                acc = acc + T[xofs[K * dx + k] + c] * a[K * dx + k]
+            store_f(D + dx * cn + c, acc)
+
+
+cdef void v_float(const pixel_t** S, const float* b, int K, float* T,
+                  Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, k
+    cdef float b0 = b[0], b1 = b[1]
+    cdef const pixel_t* s0 = S[0]
+    cdef const pixel_t* s1 = S[1]
+    if K == 2:
+        for i in range(n):
+            T[i] = s0[i] * b0 + s1[i] * b1
+        return
+    if K == 4:
+        for i in range(n):
+            T[i] = s0[i] * b0 + s1[i] * b1 + S[2][i] * b[2] + S[3][i] * b[3]
+        return
+    for i in range(n):
+        T[i] = s0[i] * b0
+    for k in range(1, K):
+        s1 = S[k]
+        b1 = b[k]
+        for i in range(n):
+            T[i] += s1[i] * b1
+
+
+cdef void v_float_final(const float** R, const float* b, int K, pixel_t* D,
+                        Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, k
+    cdef float b0 = b[0], b1 = b[1], b2, b3, acc
+    cdef const float* r0 = R[0]
+    cdef const float* r1 = R[1]
+    cdef const float* r2
+    cdef const float* r3
+    if K == 2:
+        for i in range(n):
+            store_f(D + i, r0[i] * b0 + r1[i] * b1)
+        return
+    if K == 4:
+        r2 = R[2]
+        r3 = R[3]
+        b2 = b[2]
+        b3 = b[3]
+        for i in range(n):
+            store_f(D + i, r0[i] * b0 + r1[i] * b1 + r2[i] * b2 + r3[i] * b3)
+        return
+    for i in range(n):
+        acc = 0
+        for k in range(K):
+            acc = acc + R[k][i] * b[k]
+        store_f(D + i, acc)
+
+
+# -- uint8 linear, horizontal first: OpenCV's 16-bit vertical pass ----------------
+
+cdef void h_lin_u8(cn_t* tag, const uint8_t* S, int16_t* D, Py_ssize_t dw,
+                   const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    """Two-tap horizontal pass into Q7 int16 sums: ``(a0 p0 + a1 p1) >> 4``
+    with Q11 weights (at most 255 * 2049 >> 4 < 2**15)."""
+    cdef Py_ssize_t cn, dx, c
+    cdef int32_t a0, a1
+    cdef const uint8_t* p0
+    cdef const uint8_t* p1
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    for dx in range(dw):
+        a0 = a[2 * dx]
+        a1 = a[2 * dx + 1]
+        p0 = S + xofs[2 * dx]
+        p1 = S + xofs[2 * dx + 1]
+        for c in range(cn):
+            D[dx * cn + c] = <int16_t>((p0[c] * a0 + p1[c] * a1) >> 4)
+
+
+cdef void h_lin_u8_any(Py_ssize_t cn, const uint8_t* S, int16_t* D, Py_ssize_t dw,
+                       const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    if cn == 1:
+        h_lin_u8(<cn1_t*>NULL, S, D, dw, xofs, a)
+    elif cn == 2:
+        h_lin_u8(<cn2_t*>NULL, S, D, dw, xofs, a)
+    elif cn == 3:
+        h_lin_u8(<cn3_t*>NULL, S, D, dw, xofs, a)
+    else:
+        h_lin_u8(<cn4_t*>NULL, S, D, dw, xofs, a)
+
+
+cdef void v_lin_u8(const int16_t* r0, const int16_t* r1, int16_t b0, int16_t b1,
+                   uint8_t* D, Py_ssize_t n) noexcept nogil:
+    """Two-tap vertical pass of Q7 rows with Q11 weights, as OpenCV's
+    VResizeLinearVec_32s8u: ``((b0 r0 >> 16) + (b1 r1 >> 16) + 2) >> 2``
+    (16-bit high multiplies; within 1 of the exact rounding)."""
+    cdef Py_ssize_t i
+    cdef int16_t m0, m1, v
+    # written in 16-bit steps so that the compiler keeps 8 lanes per vector
+    for i in range(n):
+        m0 = <int16_t>((<int32_t>r0[i] * b0) >> 16)
+        m1 = <int16_t>((<int32_t>r1[i] * b1) >> 16)
+        v = <int16_t>(<int16_t>(m0 + m1 + 2) >> 2)
+        v = 0 if v < 0 else v
+        D[i] = <uint8_t>(255 if v > 255 else v)
+
+
+cdef void h_cub_u8(cn_t* tag, const uint8_t* S, int32_t* D, Py_ssize_t dw,
+                   const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    """Four-tap horizontal pass into Q11 int32 sums (integer multiplies are
+    cheaper than converting every tap to float)."""
+    cdef Py_ssize_t cn, dx, c
+    cdef int32_t a0, a1, a2, a3
+    cdef const uint8_t* p0
+    cdef const uint8_t* p1
+    cdef const uint8_t* p2
+    cdef const uint8_t* p3
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    for dx in range(dw):
+        a0 = a[4 * dx]
+        a1 = a[4 * dx + 1]
+        a2 = a[4 * dx + 2]
+        a3 = a[4 * dx + 3]
+        p0 = S + xofs[4 * dx]
+        p1 = S + xofs[4 * dx + 1]
+        p2 = S + xofs[4 * dx + 2]
+        p3 = S + xofs[4 * dx + 3]
+        for c in range(cn):
+            D[dx * cn + c] = p0[c] * a0 + p1[c] * a1 + p2[c] * a2 + p3[c] * a3
+
+
+cdef void h_cub_u8_any(Py_ssize_t cn, const uint8_t* S, int32_t* D, Py_ssize_t dw,
+                       const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    if cn == 1:
+        h_cub_u8(<cn1_t*>NULL, S, D, dw, xofs, a)
+    elif cn == 2:
+        h_cub_u8(<cn2_t*>NULL, S, D, dw, xofs, a)
+    elif cn == 3:
+        h_cub_u8(<cn3_t*>NULL, S, D, dw, xofs, a)
+    else:
+        h_cub_u8(<cn4_t*>NULL, S, D, dw, xofs, a)
+
+
+cdef void v_cub_u8(const int32_t** R, const float* b, uint8_t* D, Py_ssize_t n) noexcept nogil:
+    """Four-tap vertical pass of Q11 int32 rows, in float (as OpenCV's
+    VResizeCubicVec_32s8u); ``b`` are the Q11 weights as floats."""
+    cdef Py_ssize_t i
+    cdef float s = 1.0 / RESIZE_COEF_SCALE
+    cdef float b0 = b[0] * s, b1 = b[1] * s, b2 = b[2] * s, b3 = b[3] * s
+    cdef const int32_t* r0 = R[0]
+    cdef const int32_t* r1 = R[1]
+    cdef const int32_t* r2 = R[2]
+    cdef const int32_t* r3 = R[3]
+    for i in range(n):
+        store_f(D + i, r0[i] * b0 + r1[i] * b1 + r2[i] * b2 + r3[i] * b3)
+
+
+cdef void v_lin_u8_first(const uint8_t* s0, const uint8_t* s1, int32_t b0, int32_t b1,
+                         int16_t* T, Py_ssize_t n) noexcept nogil:
+    """Two-tap vertical pass first (shrinking): Q7 int16 sums of two source
+    rows with Q11 weights."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        T[i] = <int16_t>((s0[i] * b0 + s1[i] * b1) >> 4)
+
+
+cdef void h_lin_u8_final(cn_t* tag, const int16_t* T, uint8_t* D, Py_ssize_t dw,
+                         const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    """Two-tap horizontal pass of Q7 sums into pixels: Q18, rounded half up
+    (never outside 0..255: the weights are >= 0 and sum to at most 2049)."""
+    cdef Py_ssize_t cn, dx, c
+    cdef int32_t a0, a1
+    cdef const int16_t* p0
+    cdef const int16_t* p1
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    for dx in range(dw):
+        a0 = a[2 * dx]
+        a1 = a[2 * dx + 1]
+        p0 = T + xofs[2 * dx]
+        p1 = T + xofs[2 * dx + 1]
+        for c in range(cn):
+            D[dx * cn + c] = <uint8_t>((p0[c] * a0 + p1[c] * a1 + (1 << 17)) >> 18)
+
+
+cdef void h_lin_u8_final_any(Py_ssize_t cn, const int16_t* T, uint8_t* D, Py_ssize_t dw,
+                             const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
+    if cn == 1:
+        h_lin_u8_final(<cn1_t*>NULL, T, D, dw, xofs, a)
+    elif cn == 2:
+        h_lin_u8_final(<cn2_t*>NULL, T, D, dw, xofs, a)
+    elif cn == 3:
+        h_lin_u8_final(<cn3_t*>NULL, T, D, dw, xofs, a)
+    else:
+        h_lin_u8_final(<cn4_t*>NULL, T, D, dw, xofs, a)
+
+
+# -- dispatch on the channel count ----------------------------------------------------
+
+cdef void h_float_any(Py_ssize_t cn, const pixel_t* S, float* D, Py_ssize_t dw,
+                      const Py_ssize_t* xofs, const float* a, int K) noexcept nogil:
+    if cn == 1:
+        h_float(<cn1_t*>NULL, S, D, dw, xofs, a, K)
+    elif cn == 2:
+        h_float(<cn2_t*>NULL, S, D, dw, xofs, a, K)
+    elif cn == 3:
+        h_float(<cn3_t*>NULL, S, D, dw, xofs, a, K)
+    else:
+        h_float(<cn4_t*>NULL, S, D, dw, xofs, a, K)
+
+
+cdef void h_float_final_any(Py_ssize_t cn, const float* T, pixel_t* D, Py_ssize_t dw,
+                            const Py_ssize_t* xofs, const float* a, int K) noexcept nogil:
+    if cn == 1:
+        h_float_final(<cn1_t*>NULL, T, D, dw, xofs, a, K)
+    elif cn == 2:
+        h_float_final(<cn2_t*>NULL, T, D, dw, xofs, a, K)
+    elif cn == 3:
+        h_float_final(<cn3_t*>NULL, T, D, dw, xofs, a, K)
+    else:
+        h_float_final(<cn4_t*>NULL, T, D, dw, xofs, a, K)
+
+
+cdef void sep_rows(const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sw, Py_ssize_t cn,
+                   pixel_t* dst, Py_ssize_t dh, Py_ssize_t dw, const Py_ssize_t* xofs,
+                   const Py_ssize_t* yofs, const float* fax, const float* fby,
+                   const int16_t* ia, const int16_t* ib, int K, bint vertical_first,
+                   char* work) noexcept nogil:
+    """The two passes over all output rows.
+
+    Vertical first: each output row combines its ``K`` source rows over the
+    full source width (contiguous, vectorised), then one horizontal pass
+    makes the output row.  Horizontal first: every source row needed is
+    filtered horizontally once into a ring of ``K`` row buffers (reused by
+    the following output rows, which pays when enlarging), then the output
+    row combines ``K`` of them.  ``work`` holds ``K`` rows of ``max(sw, dw) *
+    cn`` 4-byte values."""
+    cdef Py_ssize_t n = dw * cn, sn = sw * cn, dy, k, j, row
+    cdef Py_ssize_t rowcap = (sw if sw > dw else dw) * cn
+    cdef Py_ssize_t slot_row[MAX_TAPS]
+    cdef void* rows[MAX_TAPS]
+    cdef const pixel_t* srows[MAX_TAPS]
+    cdef bint found
+    if vertical_first:
+        for dy in range(dh):
+            for k in range(K):
+                srows[k] = src + yofs[dy * K + k] * sstep
+            if pixel_t is uint8_t:
+                if K == 2:
+                    v_lin_u8_first(srows[0], srows[1], ib[2 * dy], ib[2 * dy + 1],
+                                   <int16_t*>work, sn)
+                    h_lin_u8_final_any(cn, <int16_t*>work, dst + dy * n, dw, xofs, ia)
+                    continue
+            v_float(srows, fby + dy * K, K, <float*>work, sn)
+            h_float_final_any(cn, <float*>work, dst + dy * n, dw, xofs, fax, K)
+        return
+    for k in range(K):
+        slot_row[k] = -1
+    for dy in range(dh):
+        for k in range(K):
+            row = yofs[dy * K + k]
+            found = False
+            for j in range(K):
+                if slot_row[j] == row:
+                    rows[k] = work + j * rowcap * 4
+                    found = True
+                    break
+            if found:
+                continue
+            # Rows needed only grow with dy: a slot holding a row above this
+            # output row's first tap is free (one always is).
+            for j in range(K):
+                if slot_row[j] < yofs[dy * K]:
+                    break
+            slot_row[j] = row
+            rows[k] = work + j * rowcap * 4
+            if pixel_t is uint8_t:
+                if K == 2:
+                    h_lin_u8_any(cn, src + row * sstep, <int16_t*>rows[k], dw, xofs, ia)
+                    continue
+                if K == 4:
+                    h_cub_u8_any(cn, src + row * sstep, <int32_t*>rows[k], dw, xofs, ia)
+                    continue
+            h_float_any(cn, src + row * sstep, <float*>rows[k], dw, xofs, fax, K)
+        if pixel_t is uint8_t:
+            if K == 2:
+                v_lin_u8(<const int16_t*>rows[0], <const int16_t*>rows[1], ib[dy * 2],
+                         ib[dy * 2 + 1], dst + dy * n, n)
+                continue
+            if K == 4:
+                v_cub_u8(<const int32_t**>rows, fby + dy * 4, dst + dy * n, n)
+                continue
+        v_float_final(<const float**>rows, fby + dy * K, K, dst + dy * n, n)
+
+
+cdef inline double quantise(double w) noexcept nogil:
+    """A weight rounded to OpenCV's uint8 fixed point, Q11
+    (``saturate_cast<short>(w * INTER_RESIZE_COEF_SCALE)``), as a float."""
+    return round_even(w * RESIZE_COEF_SCALE) * (1.0 / RESIZE_COEF_SCALE)
+
+
+cdef int resize_separable(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                          Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst,
+                          Py_ssize_t dh, Py_ssize_t dw, double scale_x, double scale_y,
+                          double inv_x, double inv_y, int K,
+                          bint area_mode) noexcept nogil:
+    """Two-pass resize with ``K`` taps per axis (weights from
+    ``axis_table``); picks the pass order that does less scalar work."""
+    cdef Py_ssize_t tabx = dw * K, taby = dh * K, i, used, last, vf_cost, hf_cost
+    cdef Py_ssize_t rowcap = (sw if sw > dw else dw) * cn
+    cdef Py_ssize_t* xofs
+    cdef Py_ssize_t* yofs
+    cdef double* wx
+    cdef double* wy
+    cdef float* fax
+    cdef float* fby
+    cdef int16_t* ia
+    cdef int16_t* ib
+    cdef char* tab
+    cdef char* work
+    cdef bint vertical_first
+    tab = scratch(f, 1, <size_t>((tabx + taby) * (sizeof(Py_ssize_t) + sizeof(double)
+                                                  + sizeof(float) + sizeof(int16_t))))
+    work = scratch(f, 0, <size_t>(K * rowcap * 4))
+    if tab == NULL or work == NULL:
+        return -1
+    xofs = <Py_ssize_t*>tab
+    yofs = xofs + tabx
+    wx = <double*>(yofs + taby)
+    wy = wx + tabx
+    fax = <float*>(wy + taby)
+    fby = fax + tabx
+    ia = <int16_t*>(fby + taby)
+    ib = ia + tabx
+    axis_table(f, sw, dw, scale_x, inv_x, K, area_mode, xofs, wx)
+    axis_table(f, sh, dh, scale_y, inv_y, K, area_mode, yofs, wy)
+    for i in range(tabx):
+        xofs[i] *= cn
+        fax[i] = <float>(quantise(wx[i]) if dtype == DT_UINT8 else wx[i])
+        ia[i] = <int16_t>round_even(wx[i] * RESIZE_COEF_SCALE)
+    for i in range(taby):
+        fby[i] = <float>(quantise(wy[i]) if dtype == DT_UINT8 else wy[i])
+        ib[i] = <int16_t>round_even(wy[i] * RESIZE_COEF_SCALE)
+    # Scalar (gathering) horizontal work against vectorised vertical work
+    # (counted a quarter): source rows filtered once each, or every output
+    # row filtered from a full-width vertical combination.
+    used = 0
+    last = -1
+    for i in range(taby):
+        if yofs[i] > last:
+            used += 1
+            last = yofs[i]
+    hf_cost = used * dw + dh * dw // 4
+    vf_cost = dh * dw + dh * sw // 4
+    vertical_first = vf_cost < hf_cost
+    if dtype == DT_UINT8:
+        sep_rows(<const uint8_t*>src, sstep, sw, cn, <uint8_t*>dst, dh, dw, xofs, yofs, fax, fby,
+                 ia, ib, K, vertical_first, work)
+    elif dtype == DT_UINT16:
+        sep_rows(<const uint16_t*>src, sstep, sw, cn, <uint16_t*>dst, dh, dw, xofs, yofs, fax, fby,
+                 ia, ib, K, vertical_first, work)
+    elif dtype == DT_INT16:
+        sep_rows(<const int16_t*>src, sstep, sw, cn, <int16_t*>dst, dh, dw, xofs, yofs, fax, fby,
+                 ia, ib, K, vertical_first, work)
+    else:
+        sep_rows(<const float*>src, sstep, sw, cn, <float*>dst, dh, dw, xofs, yofs, fax, fby,
+                 ia, ib, K, vertical_first, work)
+    return 0
+
+
+# -- nearest ----------------------------------------------------------------------
+
+cdef int resize_nearest(Frame* f, const char* src, Py_ssize_t sstep_bytes, Py_ssize_t sh,
+                        Py_ssize_t sw, Py_ssize_t psize, char* dst, Py_ssize_t dh,
+                        Py_ssize_t dw, double scale_x, double scale_y) noexcept nogil:
+    """OpenCV INTER_NEAREST: source ``min(floor(d * scale), n - 1)``."""
+    cdef Py_ssize_t* xofs = <Py_ssize_t*>scratch(f, 1, <size_t>dw * sizeof(Py_ssize_t))
+    cdef Py_ssize_t dx, dy, sy, prev = -1
+    cdef Py_ssize_t rowbytes = dw * psize
+    if xofs == NULL:
+        return -1
+    for dx in range(dw):
+        xofs[dx] = <Py_ssize_t>floor(dx * scale_x)
+        if xofs[dx] > sw - 1:
+            xofs[dx] = sw - 1
+    for dy in range(dh):
+        sy = <Py_ssize_t>floor(dy * scale_y)
+        if sy > sh - 1:
+            sy = sh - 1
+        if sy == prev:
+            memcpy(dst + dy * rowbytes, dst + (dy - 1) * rowbytes, <size_t>rowbytes)
+        else:
+            gather_any(dst + dy * rowbytes, src + sy * sstep_bytes, xofs, dw, psize)
+        prev = sy
+    return 0
+
+
+# -- area downscaling -----------------------------------------------------------------
+
+cdef Py_ssize_t area_table(Py_ssize_t ssize, Py_ssize_t dsize, double scale,
+                           Py_ssize_t* di, Py_ssize_t* si, float* alpha) noexcept nogil:
+    """Entries (output index, source index, weight) of area averaging along
+    one axis, as OpenCV's computeResizeAreaTab: output ``d`` covers
+    ``[d * scale, (d + 1) * scale)`` (cut at the image end), and each source
+    pixel weighs the length it shares with that interval over its length."""
+    cdef Py_ssize_t d, s, s1, s2, k = 0
+    cdef double fs1, fs2, cell, a
+    for d in range(dsize):
+        fs1 = d * scale
+        fs2 = fs1 + scale
+        cell = scale if scale < ssize - fs1 else ssize - fs1
+        s1 = <Py_ssize_t>floor(fs1)
+        if s1 < fs1:
+            s1 += 1                   # ceil
+        s2 = <Py_ssize_t>floor(fs2)
+        if s2 > ssize - 1:
+            s2 = ssize - 1
+        if s1 > s2:
+            s1 = s2
+        if s1 - fs1 > 1e-3:
+            di[k] = d
+            si[k] = s1 - 1
+            alpha[k] = <float>((s1 - fs1) / cell)
+            k += 1
+        for s in range(s1, s2):
+            di[k] = d
+            si[k] = s
+            alpha[k] = <float>(1.0 / cell)
+            k += 1
+        if fs2 - s2 > 1e-3:
+            a = fs2 - s2
+            if a > 1.0:
+                a = 1.0
+            if a > cell:
+                a = cell
+            di[k] = d
+            si[k] = s2
+            alpha[k] = <float>(a / cell)
+            k += 1
+    return k
+
+
+cdef void area_hpass(const pixel_t* S, float* D, Py_ssize_t dw, Py_ssize_t cn,
+                     const Py_ssize_t* di, const Py_ssize_t* si, const float* alpha,
+                     Py_ssize_t nx) noexcept nogil:
+    cdef Py_ssize_t k, c, d, s
+    cdef float a
+    memset(D, 0, <size_t>(dw * cn) * sizeof(float))
+    if cn == 1:
+        for k in range(nx):
+            D[di[k]] += S[si[k]] * alpha[k]
+        return
+    for k in range(nx):
+        d = di[k] * cn
+        s = si[k] * cn
+        a = alpha[k]
+        for c in range(cn):
+            D[d + c] += S[s + c] * a
+    return
+
+
+cdef void area_rows(const pixel_t* src, Py_ssize_t sstep, Py_ssize_t cn, pixel_t* dst,
+                    Py_ssize_t dw, const Py_ssize_t* xdi, const Py_ssize_t* xsi,
+                    const float* xalpha, Py_ssize_t nx, const Py_ssize_t* ydi,
+                    const Py_ssize_t* ysi, const float* yalpha, Py_ssize_t ny,
+                    float* buf, float* acc) noexcept nogil:
+    """Area resize: each source row contributes ``beta`` times its horizontal
+    average to the output rows it covers (entries sorted by output row)."""
+    cdef Py_ssize_t k, i, n = dw * cn, dy, prev_dy = -1, prev_sy = -1
+    cdef float beta
+    for k in range(ny):
+        dy = ydi[k]
+        if ysi[k] != prev_sy:
+            area_hpass(src + ysi[k] * sstep, buf, dw, cn, xdi, xsi, xalpha, nx)
+            prev_sy = ysi[k]
+        beta = yalpha[k]
+        if dy != prev_dy:
+            if prev_dy >= 0:
+                for i in range(n):
+                    store_f(dst + prev_dy * n + i, acc[i])
+            for i in range(n):
+                acc[i] = beta * buf[i]
+            prev_dy = dy
+        else:
+            for i in range(n):
+                acc[i] += beta * buf[i]
+    if prev_dy >= 0:
+        for i in range(n):
+            store_f(dst + prev_dy * n + i, acc[i])
+
+
+cdef int resize_area(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                     Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst, Py_ssize_t dh,
+                     Py_ssize_t dw, double scale_x, double scale_y) noexcept nogil:
+    cdef Py_ssize_t capx = 2 * (sw + dw) + 2, capy = 2 * (sh + dh) + 2, nx, ny
+    cdef size_t entry = sizeof(Py_ssize_t) * 2 + sizeof(float)
+    cdef char* tab = scratch(f, 1, <size_t>(capx + capy) * entry)
+    cdef float* buf = <float*>scratch(f, 0, <size_t>(2 * dw * cn) * sizeof(float))
+    cdef Py_ssize_t* xdi
+    cdef Py_ssize_t* xsi
+    cdef Py_ssize_t* ydi
+    cdef Py_ssize_t* ysi
+    cdef float* xa
+    cdef float* ya
+    if tab == NULL or buf == NULL:
+        return -1
+    xdi = <Py_ssize_t*>tab
+    xsi = xdi + capx
+    ydi = xsi + capx
+    ysi = ydi + capy
+    xa = <float*>(ysi + capy)
+    ya = xa + capx
+    nx = area_table(sw, dw, scale_x, xdi, xsi, xa)
+    ny = area_table(sh, dh, scale_y, ydi, ysi, ya)
+    if dtype == DT_UINT8:
+        area_rows(<const uint8_t*>src, sstep, cn, <uint8_t*>dst, dw, xdi, xsi, xa, nx,
+                  ydi, ysi, ya, ny, buf, buf + dw * cn)
+    elif dtype == DT_UINT16:
+        area_rows(<const uint16_t*>src, sstep, cn, <uint16_t*>dst, dw, xdi, xsi, xa, nx,
+                  ydi, ysi, ya, ny, buf, buf + dw * cn)
+    elif dtype == DT_INT16:
+        area_rows(<const int16_t*>src, sstep, cn, <int16_t*>dst, dw, xdi, xsi, xa, nx,
+                  ydi, ysi, ya, ny, buf, buf + dw * cn)
+    else:
+        area_rows(<const float*>src, sstep, cn, <float*>dst, dw, xdi, xsi, xa, nx,
+                  ydi, ysi, ya, ny, buf, buf + dw * cn)
+    return 0
+
+
+cdef void stride2_copy(pix_t* d, const pix_t* s, Py_ssize_t n) noexcept nogil:
+    """``d[i] = s[2 i]``: every other pixel."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        d[i] = s[2 * i]
+
+
+cdef int stride2_any(char* d, const char* s, Py_ssize_t n, Py_ssize_t psize) noexcept nogil:
+    if psize == 1:
+        stride2_copy(<uint8_t*>d, <const uint8_t*>s, n)
+    elif psize == 2:
+        stride2_copy(<uint16_t*>d, <const uint16_t*>s, n)
+    elif psize == 3:
+        stride2_copy(<px3_t*>d, <const px3_t*>s, n)
+    elif psize == 4:
+        stride2_copy(<uint32_t*>d, <const uint32_t*>s, n)
+    elif psize == 6:
+        stride2_copy(<px6_t*>d, <const px6_t*>s, n)
+    elif psize == 8:
+        stride2_copy(<uint64_t*>d, <const uint64_t*>s, n)
+    elif psize == 12:
+        stride2_copy(<px12_t*>d, <const px12_t*>s, n)
+    elif psize == 16:
+        stride2_copy(<px16_t*>d, <const px16_t*>s, n)
+    else:
+        return -1
+    return 0
+
+
+cdef void halve_row(const pixel_t* r0, const pixel_t* r1, pixel_t* d, Py_ssize_t pairs,
+                    Py_ssize_t cn, pixel_t* tmp) noexcept nogil:
+    """2 x 2 means of two source rows: ``pairs`` output pixels.  The means
+    of every element with the one a pixel to its right are computed over the
+    whole row (contiguous, vectorised) and every other pixel kept.  Integers
+    round half up, as OpenCV's SIMD path."""
+    cdef Py_ssize_t k, n = (2 * pairs - 1) * cn
+    cdef float quarter = 0.25
+    for k in range(n):
+        if pixel_t is float:
+            tmp[k] = (r0[k] + r0[k + cn] + r1[k] + r1[k + cn]) * quarter
+        elif pixel_t is uint8_t:
+            tmp[k] = <uint8_t>((<uint16_t>r0[k] + r0[k + cn] + r1[k] + r1[k + cn] + 2) >> 2)
+        else:
+            tmp[k] = <pixel_t>((<int32_t>r0[k] + r0[k + cn] + r1[k] + r1[k + cn] + 2) >> 2)
+    stride2_any(<char*>d, <const char*>tmp, pairs, cn * sizeof(pixel_t))
+
+
+cdef void area_fast_rows(cn_t* tag, const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sh,
+                         Py_ssize_t sw, pixel_t* dst, Py_ssize_t dh, Py_ssize_t dw,
+                         Py_ssize_t fy, Py_ssize_t fx, void* work) noexcept nogil:
+    """Whole-factor area downscaling (``fy x fx`` blocks): sum the block's
+    rows into column sums (int32 for integer images, float for float32;
+    vectorised), then each output pixel's ``fx`` columns.  Blocks cut by the
+    image edge average the pixels they hold.  The caller keeps integer sums
+    below 2**24 (exact in float)."""
+    cdef Py_ssize_t cn, dy, dx, c, k, r, sy0, ny, nx, sx0, sn, dn
+    cdef const pixel_t* s
+    cdef pixel_t* d
+    cdef int32_t* isum = <int32_t*>work
+    cdef float* fsum = <float*>work
+    cdef float inv, acc
+    cdef int32_t v
+    if cn_t is cn1_t:
+        cn = 1
+    elif cn_t is cn2_t:
+        cn = 2
+    elif cn_t is cn3_t:
+        cn = 3
+    else:
+        cn = 4
+    sn = sw * cn
+    dn = dw * cn
+    for dy in range(dh):
+        sy0 = dy * fy
+        ny = fy if sy0 + fy <= sh else sh - sy0
+        d = dst + dy * dn
+        if ny <= 0:
+            memset(d, 0, <size_t>dn * sizeof(pixel_t))
+            continue
+        s = src + sy0 * sstep
+        if fx == 2 and fy == 2 and ny == 2 and sw >= 2:
+            halve_row(s, s + sstep, d, sw // 2, cn, <pixel_t*>work)
+            for dx in range(sw // 2, dw):        # a last column of one pixel
+                for c in range(cn):
+                    if pixel_t is float:
+                        d[dx * cn + c] = (s[2 * dx * cn + c] + s[sstep + 2 * dx * cn + c]) * 0.5
+                    else:
+                        store_f(d + dx * cn + c,
+                                (<float>s[2 * dx * cn + c] + s[sstep + 2 * dx * cn + c]) * 0.5)
+            continue
+        if pixel_t is float:
+            for k in range(sn):
+                fsum[k] = s[k]
+            for r in range(1, ny):
+                s = src + (sy0 + r) * sstep
+                for k in range(sn):
+                    fsum[k] += s[k]
+        else:
+            for k in range(sn):
+                isum[k] = s[k]
+            for r in range(1, ny):
+                s = src + (sy0 + r) * sstep
+                for k in range(sn):
+                    isum[k] += s[k]
+        dx = 0
+        if fx == 2:
+            inv = <float>(1.0 / (2 * ny))
+            for dx in range(sw // 2):
+                for c in range(cn):
+                    if pixel_t is float:
+                        d[dx * cn + c] = (fsum[2 * dx * cn + c] + fsum[(2 * dx + 1) * cn + c]) * inv
+                    else:
+                        store_f(d + dx * cn + c,
+                                <float>(isum[2 * dx * cn + c] + isum[(2 * dx + 1) * cn + c]) * inv)
+            dx = sw // 2
+        for dx in range(dx, dw):
+            sx0 = dx * fx
+            nx = fx if sx0 + fx <= sw else sw - sx0
+            if nx <= 0:
+                for c in range(cn):
+                    d[dx * cn + c] = 0
+                continue
+            inv = <float>(1.0 / (nx * ny))
+            for c in range(cn):
+                if pixel_t is float:
+                    acc = 0
+                    for k in range(nx):
+                        acc = acc + fsum[(sx0 + k) * cn + c]
+                    d[dx * cn + c] = acc * inv
+                else:
+                    v = 0
+                    for k in range(nx):
+                        v = v + isum[(sx0 + k) * cn + c]
+                    store_f(d + dx * cn + c, <float>v * inv)
+
+
+cdef void area_fast_any(Py_ssize_t cn, const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sh,
+                        Py_ssize_t sw, pixel_t* dst, Py_ssize_t dh, Py_ssize_t dw,
+                        Py_ssize_t fy, Py_ssize_t fx, void* work) noexcept nogil:
+    if cn == 1:
+        area_fast_rows(<cn1_t*>NULL, src, sstep, sh, sw, dst, dh, dw, fy, fx, work)
+    elif cn == 2:
+        area_fast_rows(<cn2_t*>NULL, src, sstep, sh, sw, dst, dh, dw, fy, fx, work)
+    elif cn == 3:
+        area_fast_rows(<cn3_t*>NULL, src, sstep, sh, sw, dst, dh, dw, fy, fx, work)
+    else:
+        area_fast_rows(<cn4_t*>NULL, src, sstep, sh, sw, dst, dh, dw, fy, fx, work)
+
+
+cdef int resize_image(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                      Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst, Py_ssize_t dh,
+                      Py_ssize_t dw, double inv_x, double inv_y, int interp) noexcept nogil:
+    """Resize the ``sh x sw`` image at ``src`` (rows ``sstep`` elements apart)
+    into the contiguous ``dh x dw`` image ``dst``.  ``inv_x``, ``inv_y`` are
+    OpenCV's ``inv_scale`` (output / input size, or the factor the caller
+    gave); coordinates map through ``scale = 1 / inv_scale``."""
+    cdef double scale_x = 1.0 / inv_x, scale_y = 1.0 / inv_y
+    cdef Py_ssize_t esize = itemsize(dtype), r, ifx, ify, maxval
+    cdef bint area_fast
+    cdef float* colsum
+    cdef int taps
+    if dh == sh and dw == sw:
+        for r in range(dh):
+            memcpy(dst + r * dw * cn * esize, src + r * sstep * esize, <size_t>(dw * cn * esize))
+        return 0
+    if interp == INTERP_NEAREST:
+        return resize_nearest(f, src, sstep * esize, sh, sw, cn * esize, dst, dh, dw,
+                              scale_x, scale_y)
+    ifx = <Py_ssize_t>round_even(scale_x) if scale_x < 1e15 else 0
+    ify = <Py_ssize_t>round_even(scale_y) if scale_y < 1e15 else 0
+    area_fast = (ifx >= 1 and ify >= 1 and scale_x - ifx < 2.220446049250313e-16
+                 and ifx - scale_x < 2.220446049250313e-16
+                 and scale_y - ify < 2.220446049250313e-16
+                 and ify - scale_y < 2.220446049250313e-16)
+    # a linear halving is the 2 x 2 average (OpenCV switches too)
+    if interp == INTERP_LINEAR and area_fast and ifx == 2 and ify == 2:
+        interp = INTERP_AREA
+    if interp == INTERP_AREA and scale_x >= 1 and scale_y >= 1:
+        # integer block sums must stay exact in float (below 2**24)
+        maxval = 255 if dtype == DT_UINT8 else 65535
+        if area_fast and (dtype == DT_FLOAT32 or ifx * ify * maxval < 16777216):
+            colsum = <float*>scratch(f, 0, <size_t>(sw * cn) * 4)
+            if colsum == NULL:
+                return -1
+            if dtype == DT_UINT8:
+                area_fast_any(cn, <const uint8_t*>src, sstep, sh, sw, <uint8_t*>dst, dh, dw,
+                              ify, ifx, colsum)
+            elif dtype == DT_UINT16:
+                area_fast_any(cn, <const uint16_t*>src, sstep, sh, sw, <uint16_t*>dst, dh, dw,
+                              ify, ifx, colsum)
+            elif dtype == DT_INT16:
+                area_fast_any(cn, <const int16_t*>src, sstep, sh, sw, <int16_t*>dst, dh, dw,
+                              ify, ifx, colsum)
+            else:
+                area_fast_any(cn, <const float*>src, sstep, sh, sw, <float*>dst, dh, dw,
+                              ify, ifx, colsum)
+            return 0
+        return resize_area(f, src, sstep, sh, sw, cn, dtype, dst, dh, dw, scale_x, scale_y)
+    taps = interp_taps(interp)
+    return resize_separable(f, src, sstep, sh, sw, cn, dtype, dst, dh, dw, scale_x, scale_y,
+                            inv_x, inv_y, taps, interp == INTERP_AREA)
+
+
+cdef int k_image_resize(Frame* f, const Instr* ins) noexcept nogil:
+    """Inputs image, a, b; iparams interpolation, mode.  Mode 0: a, b are the
+    output height and width; mode 1: a, b are the factors fy, fx (the size is
+    ``round(n * factor)``, half to even, as cv2.resize with fx/fy)."""
+    cdef ImageView im
+    cdef int interp, mode
+    cdef Py_ssize_t dh, dw
+    cdef double fy, fx, h, w
+    cdef Value* out
+    if check_params(f, ins, 3, 2, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    interp = <int>iparam(f, ins, 0)
+    mode = <int>iparam(f, ins, 1)
+    if interp < INTERP_NEAREST or interp > INTERP_LANCZOS or mode < 0 or mode > 1:
+        return fail(f, BAD_PARAMS)
+    if check_not_empty(f, &im) != 0:
+        return -1
+    if mode == 0:
+        if (get_size(f, arg(f, ins, 1), "output height", &dh) != 0
+                or get_size(f, arg(f, ins, 2), "output width", &dw) != 0
+                or check_out_size(f, dh, dw) != 0):
+            return -1
+        fy = <double>dh / im.height
+        fx = <double>dw / im.width
+    else:
+        if (get_number(f, arg(f, ins, 1), "vertical scale factor", &fy) != 0
+                or get_number(f, arg(f, ins, 2), "horizontal scale factor", &fx) != 0):
+            return -1
+        if not (fy > 0) or not (fx > 0):
+            snprintf(f.error, ERROR_SIZE, "scale factors must be > 0, got fy=%g, fx=%g", fy, fx)
+            return -1
+        h = round_even(im.height * fy) if im.height * fy < 1e15 else 1e15
+        w = round_even(im.width * fx) if im.width * fx < 1e15 else 1e15
+        if h < 1 or w < 1:
+            snprintf(f.error, ERROR_SIZE,
+                     "scaling the %zd x %zd image by fy=%g, fx=%g gives an empty image",
+                     im.height, im.width, fy, fx)
+            return -1
+        if h > <double>MAX_PIXELS or w > <double>MAX_PIXELS or h * w > <double>MAX_PIXELS:
+            snprintf(f.error, ERROR_SIZE,
+                     "scaling the %zd x %zd image by fy=%g, fx=%g gives more than 2**31 pixels",
+                     im.height, im.width, fy, fx)
+            return -1
+        dh = <Py_ssize_t>h
+        dw = <Py_ssize_t>w
+    out = new_image(f, ins, im.dtype, dh, dw, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    return resize_image(f, im.data, im.width * im.channels, im.height, im.width, im.channels,
+                        im.dtype, out.data, dh, dw, fx, fy, interp)
+
+
+cdef int k_image_resized_crop(Frame* f, const Instr* ins) noexcept nogil:
+    """Resize of a region: inputs image, x, y, width, height, out height, out
+    width; iparam interpolation.  The region is clipped to the image first
+    (as Crop); the pixels are read in place."""
+    cdef ImageView im
+    cdef int interp
+    cdef Py_ssize_t x, y, w, h, x1, y1, dh, dw
+    cdef Value* out
+    if check_params(f, ins, 7, 1, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    interp = <int>iparam(f, ins, 0)
+    if interp < INTERP_NEAREST or interp > INTERP_LANCZOS:
+        return fail(f, BAD_PARAMS)
+    if (get_coord(f, arg(f, ins, 1), "crop x", &x) != 0
+            or get_coord(f, arg(f, ins, 2), "crop y", &y) != 0
+            or get_size(f, arg(f, ins, 3), "crop width", &w) != 0
+            or get_size(f, arg(f, ins, 4), "crop height", &h) != 0
+            or get_size(f, arg(f, ins, 5), "output height", &dh) != 0
+            or get_size(f, arg(f, ins, 6), "output width", &dw) != 0
+            or check_out_size(f, dh, dw) != 0):
+        return -1
+    if clip_box(f, &im, &x, &y, w, h, &x1, &y1) != 0:
+        return -1
+    out = new_image(f, ins, im.dtype, dh, dw, im.channels, im.ndim)
+    if out == NULL:
+        return -1
+    return resize_image(f, im.data + (y * im.width + x) * im.channels * itemsize(im.dtype),
+                        im.width * im.channels, y1 - y, x1 - x, im.channels, im.dtype,
+                        out.data, dh, dw, <double>dw / (x1 - x), <double>dh / (y1 - y), interp)
+
+
+# ---------------------------------------------------------------- random boxes
+
+cdef double det_exp(double x) noexcept nogil:
+    """``exp(x)`` from IEEE basic operations (fdlibm's e_exp.c reduction and
+    polynomial) so that random decisions round the same everywhere; for the
+    modest arguments used here (|x| < 700)."""
+    cdef double ln2hi = 6.93147180369123816490e-01
+    cdef double ln2lo = 1.90821492927058770002e-10
+    cdef double invln2 = 1.44269504088896338700e+00
+    cdef double P1 = 1.66666666666666019037e-01
+    cdef double P2 = -2.77777777770155933842e-03
+    cdef double P3 = 6.61375632143793436117e-05
+    cdef double P4 = -1.65339022054652515390e-06
+    cdef double P5 = 4.13813679705723846039e-08
+    cdef double hi, lo, r, r2, c
+    cdef int k
+    k = <int>(x * invln2 + (-0.5 if x < 0 else 0.5))
+    hi = x - k * ln2hi
+    lo = k * ln2lo
+    r = hi - lo
+    r2 = r * r
+    c = r - r2 * (P1 + r2 * (P2 + r2 * (P3 + r2 * (P4 + r2 * P5))))
+    return ldexp(1.0 - ((lo - (r * c) / (2.0 - c)) - hi), k)
+
+
+cdef int k_image_rrc_box(Frame* f, const Instr* ins) noexcept nogil:
+    """torchvision RandomResizedCrop.get_params: input image; fparams scale
+    low/high, ratio low/high.  Output int64 ``[top, left, height, width]``.
+
+    Up to 10 attempts: area fraction ``s ~ U(scale)``, log aspect
+    ``l ~ U(log ratio)``, ``w = round(sqrt(A s e^l))``, ``h = round(sqrt(A s
+    / e^l))``; accepted when ``0 < w <= W`` and ``0 < h <= H``, then ``top ~
+    U{0..H-h}``, ``left ~ U{0..W-w}``.  Otherwise the centre crop of the
+    whole image clamped to the ratio range."""
+    cdef ImageView im
+    cdef Rng r
+    cdef double s0, s1, r0, r1, l0, l1, area, target, aspect, in_ratio, wf, hf
+    cdef Py_ssize_t H, W, h, w, top, left
+    cdef Py_ssize_t shape[1]
+    cdef int attempt
+    cdef int64_t* o
+    cdef Value* out
+    rng_init(&r, f.seed, ins.key, f.sample)
+    if check_params(f, ins, 1, 0, 4) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
+        return -1
+    if check_not_empty(f, &im) != 0:
+        return -1
+    s0 = fparam(f, ins, 0)
+    s1 = fparam(f, ins, 1)
+    r0 = fparam(f, ins, 2)
+    r1 = fparam(f, ins, 3)
+    if not (0 < s0 <= s1 and isfinite(s1) and 0 < r0 <= r1 and isfinite(r1)):
+        return fail(f, BAD_PARAMS)
+    H = im.height
+    W = im.width
+    area = <double>H * W
+    l0 = det_log(r0)
+    l1 = det_log(r1)
+    h = 0
+    w = 0
+    top = -1
+    for attempt in range(10):
+        target = area * (s0 + (s1 - s0) * rng_uniform(&r))
+        aspect = det_exp(l0 + (l1 - l0) * rng_uniform(&r))
+        wf = sqrt(target * aspect)
+        hf = sqrt(target / aspect)
+        if not (wf < 2.0 * W + 1 and hf < 2.0 * H + 1):
+            continue            # far too large (also keeps the rounding valid)
+        w = <Py_ssize_t>round_even(wf)
+        h = <Py_ssize_t>round_even(hf)
+        if 0 < w <= W and 0 < h <= H:
+            top = <Py_ssize_t>rng_below(&r, <uint64_t>(H - h + 1))
+            left = <Py_ssize_t>rng_below(&r, <uint64_t>(W - w + 1))
+            break
+    if top < 0:
+        in_ratio = <double>W / <double>H
+        if in_ratio < r0:
+            w = W
+            h = <Py_ssize_t>round_even(w / r0)
+        elif in_ratio > r1:
+            h = H
+            w = <Py_ssize_t>round_even(h * r1)
+        else:
+            w = W
+            h = H
+        if h < 1:
+            h = 1
+        if w < 1:
+            w = 1
+        top = (H - h) // 2
+        left = (W - w) // 2
+    shape[0] = 4
+    out = new_tensor(f, ins, DT_INT64, 1, shape)
+    if out == NULL:
+        return -1
+    o = <int64_t*>out.data
+    o[0] = top
+    o[1] = left
+    o[2] = h
+    o[3] = w
+    return 0
+
+
+KERNELS = {
+    "image_resize": <uintptr_t>k_image_resize,
+    "image_resized_crop": <uintptr_t>k_image_resized_crop,
+    "image_crop": <uintptr_t>k_image_crop,
+    "image_pad": <uintptr_t>k_image_pad,
+    "image_crop_range": <uintptr_t>k_image_crop_range,
+    "image_flip": <uintptr_t>k_image_flip,
+    "image_transpose": <uintptr_t>k_image_transpose,
+    "image_rotate90": <uintptr_t>k_image_rotate90,
+    "image_rrc_box": <uintptr_t>k_image_rrc_box,
+}
