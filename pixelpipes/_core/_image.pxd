@@ -3,7 +3,6 @@
 # 1..4), C-contiguous, of uint8, uint16, int16 or float32.
 
 from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, int64_t
-from libc.math cimport rint
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
@@ -78,7 +77,7 @@ cdef inline Py_ssize_t border_index(Py_ssize_t i, Py_ssize_t n, int mode) noexce
     cdef Py_ssize_t period
     if 0 <= i < n:
         return i
-    if mode == BORDER_CONSTANT:
+    if mode == BORDER_CONSTANT or n <= 0:
         return -1
     if mode == BORDER_REPLICATE:
         return 0 if i < 0 else n - 1
