@@ -1,0 +1,1266 @@
+"""Kernels of the warps and deformations (node classes in ``pixelpipes/image/warp.py``).
+
+Every warp is two steps per output row: a *coordinate generator* fills the
+source coordinates of the row (affine, perspective, or read from maps), and a
+*row sampler* interpolates the source image at them.  The samplers follow
+OpenCV 5's ``warpAffine``/``warpPerspective``/``remap`` (see the notes of
+``pixelpipes.image.warp``):
+
+* nearest rounds the source coordinate half to even;
+* linear interpolates at the exact coordinate, as ``v0 = p00 + fx (p01 -
+  p00)``, ``v1 = p10 + fx (p11 - p10)``, ``v = v0 + fy (v1 - v0)`` in float32
+  (uint16, int16, float32), or for uint8 in fixed point: the coordinate in
+  1/2048 pixel and two Q11 passes in int32 (within 0.25 of the float value);
+* cubic (Keys, a = -0.75, 4 x 4 taps) uses the exact coordinate;
+* Lanczos-4 (8 x 8 taps) quantises the coordinate to 1/32 pixel and takes
+  its weights from a table, as OpenCV does (for affine warps with OpenCV's own
+  10-bit fixed-point coordinate arithmetic);
+* cubic and Lanczos accumulate in float32, or for uint8 with Q14 weights per
+  axis (rows summed in int32, columns in int64); uint8 cubic takes its
+  weights from a table at 1/1024-pixel positions.
+
+Integer results are rounded half to even (uint8 fixed point: half up) and
+saturated.  Source coordinates
+are clamped to +-2**28 (NaN counts as -2**28) before any integer conversion,
+so no matrix or map can make a sampler index out of bounds.
+"""
+
+from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, int64_t, uintptr_t
+from libc.math cimport floor, ceil, fabs, exp, cos, sin, lrint, lrintf, M_PI
+
+from pixelpipes._core._kernel cimport (
+    Frame, Instr, Value, ERROR_SIZE, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
+    DT_FLOAT64, arg, iparam, fparam, new_tensor, scratch, fail, snprintf, load_double, itemsize,
+)
+from pixelpipes._core._image cimport (
+    ImageView, as_image, new_image, border_index, pixel_t, BORDER_CONSTANT, INTERP_NEAREST,
+    INTERP_LINEAR, INTERP_CUBIC, INTERP_AREA, INTERP_LANCZOS,
+)
+from pixelpipes._core._interpolation cimport (
+    cubic_weights, lanczos4_weights, fixed_weights, INTER_TAB_SIZE,
+)
+from pixelpipes._core._random cimport Rng, rng_init, rng_uniform, rng_normal
+
+cdef double COORD_LIMIT = 268435456.0           # 2**28
+cdef Py_ssize_t MAX_PIXELS = (<Py_ssize_t>1) << 31
+cdef double MAX_SIGMA = 1000.0
+
+# Map layouts of k_remap (iparam 3)
+cdef enum:
+    MAPS_SEPARATE = 0       # map_x and map_y, H x W each
+    MAPS_INTERLEAVED = 1    # one H x W x 2 map of (x, y)
+
+# uint8 fixed point (see the module notes).
+cdef enum:
+    LIN_BITS = 11
+    LIN_ONE = 2048
+    TAP_BITS = 14
+    TAP_ONE = 16384
+
+# Lanczos-4 weights at the 32 sub-pixel positions (float, and Q14 with exact
+# sums), filled at import.
+cdef float LANCZOS_TAB[INTER_TAB_SIZE][8]
+cdef int32_t LANCZOS_ITAB[INTER_TAB_SIZE][8]
+
+# uint8 cubic: Q14 weights at 1/1024-pixel positions (the coordinate error,
+# <= 1/2048 pixel, moves a uint8 result by at most 255 * 1.25 / 2048 < 0.16).
+cdef enum:
+    CUBIC_TAB_BITS = 10
+    CUBIC_TAB_SIZE = 1024
+cdef int32_t CUBIC_ITAB[CUBIC_TAB_SIZE][4]
+
+
+cdef void _fill_lanczos_table() noexcept nogil:
+    cdef double w[8]
+    cdef int i, k
+    for i in range(INTER_TAB_SIZE):
+        lanczos4_weights(i / <double>INTER_TAB_SIZE, w)
+        for k in range(8):
+            LANCZOS_TAB[i][k] = <float>w[k]
+        fixed_weights(w, 8, TAP_ONE, LANCZOS_ITAB[i], True)
+    for i in range(CUBIC_TAB_SIZE):
+        cubic_weights(i / <double>CUBIC_TAB_SIZE, w)
+        fixed_weights(w, 4, TAP_ONE, CUBIC_ITAB[i], True)
+
+
+_fill_lanczos_table()
+
+
+# ---------------------------------------------------------------- helpers
+
+cdef inline bint finite(double x) noexcept nogil:
+    return x == x and x - x == 0.0
+
+
+cdef inline double clamp_coord(double v) noexcept nogil:
+    """``v`` within +-COORD_LIMIT; NaN becomes -COORD_LIMIT (far outside).
+    (Written as max/min so that the compiler emits maxsd/minsd.)"""
+    v = v if v > -COORD_LIMIT else -COORD_LIMIT
+    return v if v < COORD_LIMIT else COORD_LIMIT
+
+
+cdef inline Py_ssize_t ifloor(double x) noexcept nogil:
+    """floor(x) for |x| <= COORD_LIMIT."""
+    cdef Py_ssize_t i = <Py_ssize_t>x
+    return i - (x < i)
+
+
+cdef inline void put(pixel_t* d, float v) noexcept nogil:
+    """Store ``v`` rounded half to even and saturated (float32 as is)."""
+    cdef long i
+    if pixel_t is float:
+        d[0] = v
+    else:
+        if not (v == v):
+            d[0] = 0
+            return
+        if v > 70000.0:
+            v = 70000.0
+        elif v < -70000.0:
+            v = -70000.0
+        i = lrintf(v)
+        if pixel_t is uint8_t:
+            d[0] = <uint8_t>(0 if i < 0 else (255 if i > 255 else i))
+        elif pixel_t is uint16_t:
+            d[0] = <uint16_t>(0 if i < 0 else (65535 if i > 65535 else i))
+        else:
+            d[0] = <int16_t>(-32768 if i < -32768 else (32767 if i > 32767 else i))
+
+
+cdef inline void from_double(pixel_t* d, double v) noexcept nogil:
+    """Border value conversion: rounded half to even, saturated."""
+    if v != v:
+        v = 0.0
+    if v > 1e6:
+        v = 1e6
+    elif v < -1e6:
+        v = -1e6
+    put(d, <float>v)
+
+
+cdef inline int check_size(Frame* f, const char* what, Py_ssize_t h, Py_ssize_t w,
+                           Py_ssize_t cn) noexcept nogil:
+    if h <= 0 or w <= 0:
+        snprintf(f.error, ERROR_SIZE, "%s size must be > 0, got %zd x %zd", what, h, w)
+        return -1
+    if h > MAX_PIXELS or w > MAX_PIXELS or h * w > MAX_PIXELS or h * w * cn > 4 * MAX_PIXELS:
+        snprintf(f.error, ERROR_SIZE,
+                 "%s size %zd x %zd is too large (at most 2**31 pixels)", what, h, w)
+        return -1
+    return 0
+
+
+cdef int check_instr(Frame* f, const Instr* ins, int n_args, int n_iparams,
+                     int n_fparams) noexcept nogil:
+    """Parameters come from the compiler, but a program file can be edited."""
+    if ins.n_args < n_args or ins.n_iparams < n_iparams or ins.n_fparams < n_fparams:
+        return fail(f, "malformed instruction parameters")
+    return 0
+
+
+cdef int check_source(Frame* f, ImageView* img) noexcept nogil:
+    if img.height <= 0 or img.width <= 0:
+        snprintf(f.error, ERROR_SIZE, "cannot warp an empty image (%zd x %zd)",
+                 img.height, img.width)
+        return -1
+    return 0
+
+
+# ---------------------------------------------------------------- the sampler
+
+# The channel count as a type, so that every row sampler is specialised (by
+# Cython's fused types) for 1, 2, 3 and 4 channels with constant loop bounds.
+ctypedef fused chan_t:
+    char
+    short
+    int
+    long long
+
+
+# The kernel size of the separable samplers as a type: 4 taps (cubic) or 8
+# (Lanczos-4).
+ctypedef fused taps_t:
+    float
+    double
+
+
+cdef inline Py_ssize_t taps(taps_t tag) noexcept nogil:
+    if taps_t is float:
+        return 4
+    else:
+        return 8
+
+
+cdef inline Py_ssize_t channels(chan_t tag) noexcept nogil:
+    if chan_t is char:
+        return 1
+    elif chan_t is short:
+        return 2
+    elif chan_t is int:
+        return 3
+    else:
+        return 4
+
+ctypedef struct Sampler:
+    const char* src
+    Py_ssize_t h
+    Py_ssize_t w
+    Py_ssize_t cn
+    int dtype
+    int interp
+    int border
+    double bv_store[4]      # border value, as pixel_t (bytes reinterpreted)
+
+
+cdef inline const pixel_t* tap(const pixel_t* src, Py_ssize_t rowlen, Py_ssize_t cn,
+                               Py_ssize_t by, Py_ssize_t bx, const pixel_t* bv) noexcept nogil:
+    """Pointer to source pixel (by, bx) of already border-mapped indices; the
+    border value when either is -1."""
+    if by < 0 or bx < 0:
+        return bv
+    return src + by * rowlen + bx * cn
+
+
+cdef inline void nearest_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
+                             const pixel_t* bv, const double* xs, const double* ys,
+                             Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t i, c, ix, iy
+    cdef Py_ssize_t rowlen = w * cn
+    cdef const pixel_t* p
+    for i in range(n):
+        ix = lrint(xs[i])
+        iy = lrint(ys[i])
+        if <size_t>ix < <size_t>w and <size_t>iy < <size_t>h:
+            p = src + iy * rowlen + ix * cn
+        else:
+            p = tap(src, rowlen, cn, border_index(iy, h, border), border_index(ix, w, border), bv)
+        for c in range(cn):
+            dst[c] = p[c]
+        dst += cn
+
+
+cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
+                            const pixel_t* bv, const double* xs, const double* ys,
+                            Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t i, c, ix, iy, x0, x1, y0, y1
+    cdef Py_ssize_t rowlen = w * cn
+    cdef float fx, fy, v0, v1
+    cdef const pixel_t* p0
+    cdef const pixel_t* p1
+    cdef const pixel_t* q00
+    cdef const pixel_t* q01
+    cdef const pixel_t* q10
+    cdef const pixel_t* q11
+    for i in range(n):
+        ix = ifloor(xs[i])
+        iy = ifloor(ys[i])
+        fx = <float>(xs[i] - ix)
+        fy = <float>(ys[i] - iy)
+        if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
+            p0 = src + iy * rowlen + ix * cn
+            p1 = p0 + rowlen
+            for c in range(cn):
+                v0 = p0[c] + fx * (<float>p0[c + cn] - <float>p0[c])
+                v1 = p1[c] + fx * (<float>p1[c + cn] - <float>p1[c])
+                put(dst + c, v0 + fy * (v1 - v0))
+        elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
+            for c in range(cn):
+                dst[c] = bv[c]
+        else:
+            x0 = border_index(ix, w, border)
+            x1 = border_index(ix + 1, w, border)
+            y0 = border_index(iy, h, border)
+            y1 = border_index(iy + 1, h, border)
+            q00 = tap(src, rowlen, cn, y0, x0, bv)
+            q01 = tap(src, rowlen, cn, y0, x1, bv)
+            q10 = tap(src, rowlen, cn, y1, x0, bv)
+            q11 = tap(src, rowlen, cn, y1, x1, bv)
+            for c in range(cn):
+                v0 = q00[c] + fx * (<float>q01[c] - <float>q00[c])
+                v1 = q10[c] + fx * (<float>q11[c] - <float>q10[c])
+                put(dst + c, v0 + fy * (v1 - v0))
+        dst += cn
+
+
+cdef inline void taps_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
+                          const pixel_t* bv, const double* xs, const double* ys,
+                          Py_ssize_t n, pixel_t* dst, chan_t tag, taps_t ktag) noexcept nogil:
+    """Separable k x k kernel (k = 4: cubic at the exact coordinate; k = 8:
+    Lanczos-4 at the coordinate rounded to 1/32 pixel)."""
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t k = taps(ktag)
+    cdef Py_ssize_t i, c, a, b, ix, iy
+    cdef Py_ssize_t rowlen = w * cn
+    cdef Py_ssize_t X, Y
+    cdef Py_ssize_t off = k // 2 - 1
+    cdef double dw[8]
+    cdef float wx[8]
+    cdef float wy[8]
+    cdef Py_ssize_t bxs[8]
+    cdef Py_ssize_t bys[8]
+    cdef float acc[4]
+    cdef float s
+    cdef const pixel_t* row
+    cdef const pixel_t* p
+    for i in range(n):
+        if k == 4:
+            ix = ifloor(xs[i])
+            iy = ifloor(ys[i])
+            cubic_weights(xs[i] - ix, dw)
+            for a in range(4):
+                wx[a] = <float>dw[a]
+            cubic_weights(ys[i] - iy, dw)
+            for a in range(4):
+                wy[a] = <float>dw[a]
+        else:
+            X = lrint(xs[i] * INTER_TAB_SIZE)
+            Y = lrint(ys[i] * INTER_TAB_SIZE)
+            ix = X >> 5
+            iy = Y >> 5
+            for a in range(8):
+                wx[a] = LANCZOS_TAB[X & (INTER_TAB_SIZE - 1)][a]
+                wy[a] = LANCZOS_TAB[Y & (INTER_TAB_SIZE - 1)][a]
+        ix -= off
+        iy -= off
+        if ix >= 0 and iy >= 0 and ix + k <= w and iy + k <= h:
+            p = src + iy * rowlen + ix * cn
+            for c in range(cn):
+                acc[c] = 0.0
+            for a in range(k):
+                row = p + a * rowlen
+                for c in range(cn):
+                    s = 0.0
+                    for b in range(k):
+                        s = s + wx[b] * row[c + b * cn]
+                    acc[c] = acc[c] + wy[a] * s
+            for c in range(cn):
+                put(dst + c, acc[c])
+        elif border == BORDER_CONSTANT and (ix + k <= 0 or ix >= w or iy + k <= 0 or iy >= h):
+            for c in range(cn):
+                dst[c] = bv[c]
+        else:
+            for a in range(k):
+                bxs[a] = border_index(ix + a, w, border)
+                bys[a] = border_index(iy + a, h, border)
+            for c in range(cn):
+                acc[c] = 0.0
+                for a in range(k):
+                    s = 0.0
+                    for b in range(k):
+                        s = s + wx[b] * tap(src, rowlen, cn, bys[a], bxs[b], bv)[c]
+                    acc[c] = acc[c] + wy[a] * s
+                put(dst + c, acc[c])
+        dst += cn
+
+
+cdef inline void linear_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, int border,
+                               const uint8_t* bv, const double* xs, const double* ys,
+                               Py_ssize_t n, uint8_t* dst, chan_t tag) noexcept nogil:
+    """Linear for uint8 in fixed point: the coordinate in 1/2048 pixel, two
+    Q11 passes in int32 ((2048 - w) a + w b <= 255 * 2**22 fits), rounded
+    half up."""
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t i, c, ix, iy, x0, x1, y0, y1, X, Y
+    cdef Py_ssize_t rowlen = w * cn
+    cdef int wx, wy, t0, t1
+    cdef const uint8_t* p0
+    cdef const uint8_t* p1
+    cdef const uint8_t* q00
+    cdef const uint8_t* q01
+    cdef const uint8_t* q10
+    cdef const uint8_t* q11
+    for i in range(n):
+        X = lrint(xs[i] * LIN_ONE)
+        Y = lrint(ys[i] * LIN_ONE)
+        ix = X >> LIN_BITS
+        iy = Y >> LIN_BITS
+        wx = <int>(X & (LIN_ONE - 1))
+        wy = <int>(Y & (LIN_ONE - 1))
+        if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
+            p0 = src + iy * rowlen + ix * cn
+            p1 = p0 + rowlen
+            for c in range(cn):
+                t0 = (p0[c] << LIN_BITS) + wx * (<int>p0[c + cn] - <int>p0[c])
+                t1 = (p1[c] << LIN_BITS) + wx * (<int>p1[c + cn] - <int>p1[c])
+                dst[c] = <uint8_t>(((t0 << LIN_BITS) + wy * (t1 - t0)
+                                    + (1 << (2 * LIN_BITS - 1))) >> (2 * LIN_BITS))
+        elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
+            for c in range(cn):
+                dst[c] = bv[c]
+        else:
+            x0 = border_index(ix, w, border)
+            x1 = border_index(ix + 1, w, border)
+            y0 = border_index(iy, h, border)
+            y1 = border_index(iy + 1, h, border)
+            q00 = tap(src, rowlen, cn, y0, x0, bv)
+            q01 = tap(src, rowlen, cn, y0, x1, bv)
+            q10 = tap(src, rowlen, cn, y1, x0, bv)
+            q11 = tap(src, rowlen, cn, y1, x1, bv)
+            for c in range(cn):
+                t0 = (q00[c] << LIN_BITS) + wx * (<int>q01[c] - <int>q00[c])
+                t1 = (q10[c] << LIN_BITS) + wx * (<int>q11[c] - <int>q10[c])
+                dst[c] = <uint8_t>(((t0 << LIN_BITS) + wy * (t1 - t0)
+                                    + (1 << (2 * LIN_BITS - 1))) >> (2 * LIN_BITS))
+        dst += cn
+
+
+cdef inline uint8_t round_q28_u8(int64_t acc) noexcept nogil:
+    acc = (acc + ((<int64_t>1) << (2 * TAP_BITS - 1))) >> (2 * TAP_BITS)
+    return <uint8_t>(0 if acc < 0 else (255 if acc > 255 else acc))
+
+
+cdef inline void taps_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, int border,
+                             const uint8_t* bv, const double* xs, const double* ys,
+                             Py_ssize_t n, uint8_t* dst, chan_t tag, taps_t ktag) noexcept nogil:
+    """``taps_row`` for uint8 in fixed point (Q14 weights per axis)."""
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t k = taps(ktag)
+    cdef Py_ssize_t i, c, a, b, ix, iy
+    cdef Py_ssize_t rowlen = w * cn
+    cdef Py_ssize_t X, Y
+    cdef Py_ssize_t off = k // 2 - 1
+    cdef const int32_t* wx
+    cdef const int32_t* wy
+    cdef Py_ssize_t bxs[8]
+    cdef Py_ssize_t bys[8]
+    cdef int64_t acc[4]
+    cdef int32_t s
+    cdef const uint8_t* row
+    cdef const uint8_t* p
+    for i in range(n):
+        if k == 4:
+            X = lrint(xs[i] * CUBIC_TAB_SIZE)
+            Y = lrint(ys[i] * CUBIC_TAB_SIZE)
+            ix = X >> CUBIC_TAB_BITS
+            iy = Y >> CUBIC_TAB_BITS
+            wx = CUBIC_ITAB[X & (CUBIC_TAB_SIZE - 1)]
+            wy = CUBIC_ITAB[Y & (CUBIC_TAB_SIZE - 1)]
+        else:
+            X = lrint(xs[i] * INTER_TAB_SIZE)
+            Y = lrint(ys[i] * INTER_TAB_SIZE)
+            ix = X >> 5
+            iy = Y >> 5
+            wx = LANCZOS_ITAB[X & (INTER_TAB_SIZE - 1)]
+            wy = LANCZOS_ITAB[Y & (INTER_TAB_SIZE - 1)]
+        ix -= off
+        iy -= off
+        if ix >= 0 and iy >= 0 and ix + k <= w and iy + k <= h:
+            p = src + iy * rowlen + ix * cn
+            for c in range(cn):
+                acc[c] = 0
+            for a in range(k):
+                row = p + a * rowlen
+                for c in range(cn):
+                    s = 0
+                    for b in range(k):
+                        s = s + wx[b] * row[c + b * cn]
+                    acc[c] = acc[c] + <int64_t>wy[a] * s
+            for c in range(cn):
+                dst[c] = round_q28_u8(acc[c])
+        elif border == BORDER_CONSTANT and (ix + k <= 0 or ix >= w or iy + k <= 0 or iy >= h):
+            for c in range(cn):
+                dst[c] = bv[c]
+        else:
+            for a in range(k):
+                bxs[a] = border_index(ix + a, w, border)
+                bys[a] = border_index(iy + a, h, border)
+            for c in range(cn):
+                acc[c] = 0
+                for a in range(k):
+                    s = 0
+                    for b in range(k):
+                        s = s + wx[b] * tap(src, rowlen, cn, bys[a], bxs[b], bv)[c]
+                    acc[c] = acc[c] + <int64_t>wy[a] * s
+                dst[c] = round_q28_u8(acc[c])
+        dst += cn
+
+
+cdef void sample_row_cn(const pixel_t* src, const Sampler* s, const double* xs,
+                        const double* ys, Py_ssize_t n, pixel_t* dst, chan_t cn) noexcept nogil:
+    cdef const pixel_t* bv = <const pixel_t*>s.bv_store
+    cdef float k4 = 0
+    cdef double k8 = 0
+    if s.interp == INTERP_NEAREST:
+        nearest_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+    elif pixel_t is uint8_t:
+        if s.interp == INTERP_CUBIC:
+            taps_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k4)
+        elif s.interp == INTERP_LANCZOS:
+            taps_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k8)
+        else:
+            linear_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+    elif s.interp == INTERP_CUBIC:
+        taps_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k4)
+    elif s.interp == INTERP_LANCZOS:
+        taps_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k8)
+    else:
+        linear_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+
+
+cdef void sample_row_t(const pixel_t* src, const Sampler* s, const double* xs, const double* ys,
+                       Py_ssize_t n, pixel_t* dst) noexcept nogil:
+    cdef char c1 = 0
+    cdef short c2 = 0
+    cdef int c3 = 0
+    cdef long long c4 = 0
+    if s.cn == 1:
+        sample_row_cn(src, s, xs, ys, n, dst, c1)
+    elif s.cn == 3:
+        sample_row_cn(src, s, xs, ys, n, dst, c3)
+    elif s.cn == 4:
+        sample_row_cn(src, s, xs, ys, n, dst, c4)
+    else:
+        sample_row_cn(src, s, xs, ys, n, dst, c2)
+
+
+cdef void sample_row(const Sampler* s, const double* xs, const double* ys, Py_ssize_t n,
+                     char* dst) noexcept nogil:
+    if s.dtype == DT_UINT8:
+        sample_row_t(<const uint8_t*>s.src, s, xs, ys, n, <uint8_t*>dst)
+    elif s.dtype == DT_UINT16:
+        sample_row_t(<const uint16_t*>s.src, s, xs, ys, n, <uint16_t*>dst)
+    elif s.dtype == DT_INT16:
+        sample_row_t(<const int16_t*>s.src, s, xs, ys, n, <int16_t*>dst)
+    else:
+        sample_row_t(<const float*>s.src, s, xs, ys, n, <float*>dst)
+
+
+cdef void set_border_value_t(Sampler* s, pixel_t* bv, const double* value) noexcept nogil:
+    cdef int c
+    for c in range(4):
+        from_double(bv + c, value[c])
+
+
+cdef int init_sampler(Frame* f, const Instr* ins, Sampler* s, ImageView* img,
+                      int first_fparam) noexcept nogil:
+    """Sampler over ``img``; iparams 0, 1 are interpolation and border, fparams
+    ``first_fparam ..`` the per-channel border value (4 numbers)."""
+    cdef double value[4]
+    cdef int c
+    s.src = img.data
+    s.h = img.height
+    s.w = img.width
+    s.cn = img.channels
+    s.dtype = img.dtype
+    s.interp = <int>iparam(f, ins, 0)
+    s.border = <int>iparam(f, ins, 1)
+    if s.interp == INTERP_AREA:
+        s.interp = INTERP_LINEAR        # as OpenCV's warps and remap
+    if s.interp < INTERP_NEAREST or s.interp > INTERP_LANCZOS:
+        return fail(f, "unknown interpolation code")
+    if s.border < 0 or s.border > 4:
+        return fail(f, "unknown border code")
+    for c in range(4):
+        value[c] = fparam(f, ins, first_fparam + c)
+    if s.dtype == DT_UINT8:
+        set_border_value_t(s, <uint8_t*>s.bv_store, value)
+    elif s.dtype == DT_UINT16:
+        set_border_value_t(s, <uint16_t*>s.bv_store, value)
+    elif s.dtype == DT_INT16:
+        set_border_value_t(s, <int16_t*>s.bv_store, value)
+    else:
+        set_border_value_t(s, <float*>s.bv_store, value)
+    return 0
+
+
+# ---------------------------------------------------------------- matrices
+
+cdef int read_matrix(Frame* f, Value* v, double* m) noexcept nogil:
+    """A 3 x 3 (or 2 x 3, completed with 0 0 1) numeric tensor into ``m``."""
+    cdef Py_ssize_t i, rows
+    cdef int dt = v.dtype
+    cdef Py_ssize_t sz = itemsize(dt)
+    if v.kind != KIND_TENSOR or v.ndim != 2 or v.shape[1] != 3 or (
+            v.shape[0] != 3 and v.shape[0] != 2):
+        return fail(f, "the view must be a 3 x 3 (or 2 x 3) matrix")
+    rows = v.shape[0]
+    for i in range(rows * 3):
+        m[i] = load_double(v.data + i * sz, dt)
+        if not finite(m[i]):
+            return fail(f, "the view matrix has a NaN or infinite entry")
+    if rows == 2:
+        m[6] = 0.0
+        m[7] = 0.0
+        m[8] = 1.0
+    return 0
+
+
+cdef int invert_affine(Frame* f, const double* m, double* r) noexcept nogil:
+    """Inverse of the affine map given by the top two rows of ``m`` (OpenCV's
+    formula in ``warpAffine``)."""
+    cdef double d = m[0] * m[4] - m[1] * m[3]
+    cdef int i
+    if d == 0.0 or not finite(d):
+        return fail(f, "the view matrix is singular (its 2 x 2 linear part has determinant 0)")
+    d = 1.0 / d
+    r[0] = m[4] * d
+    r[1] = -m[1] * d
+    r[3] = -m[3] * d
+    r[4] = m[0] * d
+    r[2] = -r[0] * m[2] - r[1] * m[5]
+    r[5] = -r[3] * m[2] - r[4] * m[5]
+    r[6] = 0.0
+    r[7] = 0.0
+    r[8] = 1.0
+    for i in range(6):
+        if not finite(r[i]):
+            return fail(f, "the view matrix is too close to singular to invert")
+    return 0
+
+
+cdef int invert_3x3(Frame* f, const double* m, double* r) noexcept nogil:
+    cdef double c0 = m[4] * m[8] - m[5] * m[7]
+    cdef double c1 = m[5] * m[6] - m[3] * m[8]
+    cdef double c2 = m[3] * m[7] - m[4] * m[6]
+    cdef double d = m[0] * c0 + m[1] * c1 + m[2] * c2
+    cdef int i
+    if d == 0.0 or not finite(d):
+        return fail(f, "the view matrix is singular (determinant 0)")
+    d = 1.0 / d
+    r[0] = c0 * d
+    r[1] = (m[2] * m[7] - m[1] * m[8]) * d
+    r[2] = (m[1] * m[5] - m[2] * m[4]) * d
+    r[3] = c1 * d
+    r[4] = (m[0] * m[8] - m[2] * m[6]) * d
+    r[5] = (m[2] * m[3] - m[0] * m[5]) * d
+    r[6] = c2 * d
+    r[7] = (m[1] * m[6] - m[0] * m[7]) * d
+    r[8] = (m[0] * m[4] - m[1] * m[3]) * d
+    for i in range(9):
+        if not finite(r[i]):
+            return fail(f, "the view matrix is too close to singular to invert")
+    return 0
+
+
+# ---------------------------------------------------------------- coordinate rows
+
+cdef inline int64_t round_fixed(double v) noexcept nogil:
+    """cvRound of ``v`` saturated to int32, as OpenCV's saturate_cast<int>."""
+    if not (v > -2147483648.0):
+        return -2147483648
+    if v > 2147483647.0:
+        return 2147483647
+    return lrint(v)
+
+
+cdef void affine_row(const double* m, Py_ssize_t y, Py_ssize_t n, bint quantise,
+                     double* xs, double* ys) noexcept nogil:
+    """Source coordinates of output row ``y`` under the (inverse) affine map
+    ``m``.  With ``quantise`` they are OpenCV's 1/32-pixel fixed-point ones:
+    ``X = (round(m0 x 1024) + round((m1 y + m2) 1024) + 16) >> 5``."""
+    cdef int i, count = <int>n     # an int counter keeps the loop vectorisable
+    cdef double bx = m[1] * y + m[2]
+    cdef double by = m[4] * y + m[5]
+    cdef double m0 = m[0], m3 = m[3]
+    cdef int64_t X0, Y0
+    if quantise:
+        X0 = round_fixed(bx * 1024.0) + 16
+        Y0 = round_fixed(by * 1024.0) + 16
+        for i in range(count):
+            xs[i] = clamp_coord(<double>((X0 + round_fixed(m0 * i * 1024.0)) >> 5) / 32.0)
+            ys[i] = clamp_coord(<double>((Y0 + round_fixed(m3 * i * 1024.0)) >> 5) / 32.0)
+    else:
+        for i in range(count):
+            xs[i] = clamp_coord(m0 * <double>i + bx)
+            ys[i] = clamp_coord(m3 * <double>i + by)
+
+
+cdef void perspective_row(const double* m, Py_ssize_t y, Py_ssize_t n,
+                          double* xs, double* ys) noexcept nogil:
+    """Branch-free: where ``w`` is 0 the division gives an infinity or NaN,
+    which the clamp sends far outside the image."""
+    cdef int i, count = <int>n
+    cdef double bx = m[1] * y + m[2]
+    cdef double by = m[4] * y + m[5]
+    cdef double bw = m[7] * y + m[8]
+    cdef double m0 = m[0], m3 = m[3], m6 = m[6]
+    cdef double iw
+    for i in range(count):
+        iw = 1.0 / (m6 * <double>i + bw)
+        xs[i] = clamp_coord((m0 * <double>i + bx) * iw)
+        ys[i] = clamp_coord((m3 * <double>i + by) * iw)
+
+
+cdef int warp_by_matrix(Frame* f, const Instr* ins, ImageView* img, const double* inv,
+                        bint perspective, Py_ssize_t out_h, Py_ssize_t out_w) noexcept nogil:
+    """Output image ``out_h x out_w`` sampled at ``inv`` (dst -> src)."""
+    cdef Sampler s
+    cdef Value* out
+    cdef double* xs
+    cdef double* ys
+    cdef Py_ssize_t y, rowbytes
+    cdef int isz
+    if check_source(f, img) != 0 or check_size(f, "output", out_h, out_w, img.channels) != 0:
+        return -1
+    if init_sampler(f, ins, &s, img, 0) != 0:
+        return -1
+    xs = <double*>scratch(f, 0, <size_t>(2 * out_w) * sizeof(double))
+    if xs == NULL:
+        return -1
+    ys = xs + out_w
+    out = new_image(f, ins, img.dtype, out_h, out_w, img.channels, img.ndim)
+    if out == NULL:
+        return -1
+    isz = 1 if img.dtype == DT_UINT8 else (4 if img.dtype == DT_FLOAT32 else 2)
+    rowbytes = out_w * img.channels * isz
+    for y in range(out_h):
+        if perspective:
+            perspective_row(inv, y, out_w, xs, ys)
+        else:
+            affine_row(inv, y, out_w, s.interp == INTERP_LANCZOS, xs, ys)
+        sample_row(&s, xs, ys, out_w, out.data + y * rowbytes)
+    return 0
+
+
+cdef int read_dim(Frame* f, Value* v, const char* what, Py_ssize_t* out) noexcept nogil:
+    cdef double x
+    if v.kind != KIND_TENSOR or v.length != 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
+        return -1
+    x = load_double(v.data, v.dtype)
+    if not finite(x):
+        snprintf(f.error, ERROR_SIZE, "%s must be finite, got %g", what, x)
+        return -1
+    if x != floor(x):
+        snprintf(f.error, ERROR_SIZE, "%s must be a whole number, got %g", what, x)
+        return -1
+    if x <= 0:
+        snprintf(f.error, ERROR_SIZE, "%s must be > 0, got %g", what, x)
+        return -1
+    if x > 2147483648.0:
+        snprintf(f.error, ERROR_SIZE, "%s %g is too large", what, x)
+        return -1
+    out[0] = <Py_ssize_t>x
+    return 0
+
+
+cdef int k_warp(Frame* f, const Instr* ins) noexcept nogil:
+    """Warp by a 3 x 3 source -> destination matrix.
+    args: image, view[, height, width]; iparams: interpolation, border,
+    perspective (0 auto, 1 always, 2 never), has_size; fparams: value[4]."""
+    cdef ImageView img
+    cdef double m[9]
+    cdef double inv[9]
+    cdef int mode
+    cdef bint perspective
+    cdef Py_ssize_t out_h, out_w
+    if check_instr(f, ins, 2, 4, 4) != 0:
+        return -1
+    if iparam(f, ins, 3) and check_instr(f, ins, 4, 4, 4) != 0:
+        return -1
+    mode = <int>iparam(f, ins, 2)
+    if as_image(f, arg(f, ins, 0), &img) != 0:
+        return -1
+    if read_matrix(f, arg(f, ins, 1), m) != 0:
+        return -1
+    if iparam(f, ins, 3):
+        if read_dim(f, arg(f, ins, 2), "height", &out_h) != 0:
+            return -1
+        if read_dim(f, arg(f, ins, 3), "width", &out_w) != 0:
+            return -1
+    else:
+        out_h = img.height
+        out_w = img.width
+    if mode == 1:
+        perspective = True
+    elif mode == 2:
+        perspective = False
+    else:
+        perspective = not (m[6] == 0.0 and m[7] == 0.0 and m[8] == 1.0)
+    if perspective:
+        if invert_3x3(f, m, inv) != 0:
+            return -1
+    elif invert_affine(f, m, inv) != 0:
+        return -1
+    return warp_by_matrix(f, ins, &img, inv, perspective, out_h, out_w)
+
+
+cdef int k_rotate(Frame* f, const Instr* ins) noexcept nogil:
+    """Rotate about the image centre.  args: image, angle (degrees);
+    iparams: interpolation, border, expand; fparams: value[4]."""
+    cdef ImageView img
+    cdef Value* va
+    cdef double angle, a, b, cx, cy
+    cdef double m[9]
+    cdef double inv[9]
+    cdef double nw, nh
+    cdef Py_ssize_t out_h, out_w
+    if check_instr(f, ins, 2, 3, 4) != 0:
+        return -1
+    va = arg(f, ins, 1)
+    if as_image(f, arg(f, ins, 0), &img) != 0:
+        return -1
+    if va.kind != KIND_TENSOR or va.length != 1:
+        return fail(f, "angle must be a scalar")
+    angle = load_double(va.data, va.dtype)
+    if not finite(angle):
+        snprintf(f.error, ERROR_SIZE, "angle must be finite, got %g", angle)
+        return -1
+    # cv2.getRotationMatrix2D(centre, angle, 1) with the centre of the pixel grid
+    angle = angle * (M_PI / 180.0)
+    a = cos(angle)
+    b = sin(angle)
+    cx = (img.width - 1) * 0.5
+    cy = (img.height - 1) * 0.5
+    m[0] = a
+    m[1] = b
+    m[2] = (1.0 - a) * cx - b * cy
+    m[3] = -b
+    m[4] = a
+    m[5] = b * cx + (1.0 - a) * cy
+    m[6] = 0.0
+    m[7] = 0.0
+    m[8] = 1.0
+    out_h = img.height
+    out_w = img.width
+    if iparam(f, ins, 2):
+        # Canvas of the rotated W x H rectangle; 1e-6 absorbs cos/sin rounding
+        # so that 90-degree turns give exactly H x W.
+        nw = ceil(fabs(a) * img.width + fabs(b) * img.height - 1e-6)
+        nh = ceil(fabs(b) * img.width + fabs(a) * img.height - 1e-6)
+        out_w = <Py_ssize_t>(nw if nw >= 1 else 1)
+        out_h = <Py_ssize_t>(nh if nh >= 1 else 1)
+        m[2] += (out_w - img.width) * 0.5
+        m[5] += (out_h - img.height) * 0.5
+    if invert_affine(f, m, inv) != 0:
+        return -1
+    return warp_by_matrix(f, ins, &img, inv, False, out_h, out_w)
+
+
+# ---------------------------------------------------------------- remap
+
+cdef void map_row_f32(const float* mx, const float* my, int stride, Py_ssize_t n,
+                      Py_ssize_t y, bint relative, double* xs, double* ys) noexcept nogil:
+    """Source coordinates of a row from float32 maps (``stride`` 2 for an
+    interleaved map); relative maps add the pixel's own coordinates."""
+    cdef int i, count = <int>n
+    cdef double fy = <double>y
+    if relative:
+        for i in range(count):
+            xs[i] = clamp_coord(<double>mx[i * stride] + <double>i)
+            ys[i] = clamp_coord(<double>my[i * stride] + fy)
+    else:
+        for i in range(count):
+            xs[i] = clamp_coord(<double>mx[i * stride])
+            ys[i] = clamp_coord(<double>my[i * stride])
+
+
+cdef void map_row_f64(const double* mx, const double* my, int stride, Py_ssize_t n,
+                      Py_ssize_t y, bint relative, double* xs, double* ys) noexcept nogil:
+    cdef int i, count = <int>n
+    cdef double fy = <double>y
+    if relative:
+        for i in range(count):
+            xs[i] = clamp_coord(mx[i * stride] + <double>i)
+            ys[i] = clamp_coord(my[i * stride] + fy)
+    else:
+        for i in range(count):
+            xs[i] = clamp_coord(mx[i * stride])
+            ys[i] = clamp_coord(my[i * stride])
+
+
+cdef int k_remap(Frame* f, const Instr* ins) noexcept nogil:
+    """Remap.  args: image, map_x[, map_y]; iparams: interpolation, border,
+    relative, layout (MAPS_SEPARATE / MAPS_INTERLEAVED); fparams: value[4]."""
+    cdef ImageView img
+    cdef Sampler s
+    cdef Value* mx
+    cdef Value* my = NULL
+    cdef Value* out
+    cdef bint relative
+    cdef int layout
+    cdef Py_ssize_t out_h, out_w, y, rowbytes, stride, base
+    cdef double* xs
+    cdef double* ys
+    cdef int isz
+    cdef bint f64
+    if check_instr(f, ins, 2, 4, 4) != 0:
+        return -1
+    relative = iparam(f, ins, 2) != 0
+    layout = <int>iparam(f, ins, 3)
+    if layout == MAPS_SEPARATE and check_instr(f, ins, 3, 4, 4) != 0:
+        return -1
+    mx = arg(f, ins, 1)
+    if as_image(f, arg(f, ins, 0), &img) != 0:
+        return -1
+    if mx.kind != KIND_TENSOR or (mx.dtype != DT_FLOAT32 and mx.dtype != DT_FLOAT64):
+        return fail(f, "maps must be float32 or float64 tensors")
+    if layout == MAPS_SEPARATE:
+        my = arg(f, ins, 2)
+        if my.kind != KIND_TENSOR or my.dtype != mx.dtype:
+            return fail(f, "map_x and map_y must be tensors of the same element type")
+        if mx.ndim != 2 or my.ndim != 2 or mx.shape[0] != my.shape[0] or \
+                mx.shape[1] != my.shape[1]:
+            return fail(f, "map_x and map_y must be H x W tensors of the same shape")
+        stride = 1
+    else:
+        if mx.ndim != 3 or mx.shape[2] != 2:
+            return fail(f, "a single map must be an H x W x 2 tensor of (x, y)")
+        stride = 2
+    out_h = mx.shape[0]
+    out_w = mx.shape[1]
+    if check_source(f, &img) != 0 or check_size(f, "map", out_h, out_w, img.channels) != 0:
+        return -1
+    if init_sampler(f, ins, &s, &img, 0) != 0:
+        return -1
+    xs = <double*>scratch(f, 0, <size_t>(2 * out_w) * sizeof(double))
+    if xs == NULL:
+        return -1
+    ys = xs + out_w
+    out = new_image(f, ins, img.dtype, out_h, out_w, img.channels, img.ndim)
+    if out == NULL:
+        return -1
+    isz = 1 if img.dtype == DT_UINT8 else (4 if img.dtype == DT_FLOAT32 else 2)
+    rowbytes = out_w * img.channels * isz
+    f64 = mx.dtype == DT_FLOAT64
+    for y in range(out_h):
+        base = y * out_w * stride
+        if layout == MAPS_SEPARATE:
+            if f64:
+                map_row_f64(<double*>mx.data + base, <double*>my.data + base, 1, out_w, y,
+                            relative, xs, ys)
+            else:
+                map_row_f32(<float*>mx.data + base, <float*>my.data + base, 1, out_w, y,
+                            relative, xs, ys)
+        elif f64:
+            map_row_f64(<double*>mx.data + base, <double*>mx.data + base + 1, 2, out_w, y,
+                        relative, xs, ys)
+        else:
+            map_row_f32(<float*>mx.data + base, <float*>mx.data + base + 1, 2, out_w, y,
+                        relative, xs, ys)
+        sample_row(&s, xs, ys, out_w, out.data + y * rowbytes)
+    return 0
+
+
+# ---------------------------------------------------------------- maps and fields
+
+cdef int image_size(Frame* f, Value* v, Py_ssize_t* h, Py_ssize_t* w) noexcept nogil:
+    cdef ImageView img
+    if as_image(f, v, &img) != 0:
+        return -1
+    if check_source(f, &img) != 0:
+        return -1
+    h[0] = img.height
+    w[0] = img.width
+    return 0
+
+
+cdef int read_vector(Frame* f, Value* v, const char* what, Py_ssize_t n_expected,
+                     double* out, Py_ssize_t* n) noexcept nogil:
+    """A 1-D float tensor (any numeric type) into ``out`` (at most 4096 items)."""
+    cdef Py_ssize_t i, sz
+    if v.kind != KIND_TENSOR or v.ndim < 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a tensor", what)
+        return -1
+    if v.length < 1 or v.length > 4096:
+        snprintf(f.error, ERROR_SIZE, "%s must have 1 to 4096 values, got %zd", what, v.length)
+        return -1
+    if n_expected >= 0 and v.length != n_expected:
+        snprintf(f.error, ERROR_SIZE, "%s must have %zd values, got %zd", what, n_expected,
+                 v.length)
+        return -1
+    sz = itemsize(v.dtype)
+    for i in range(v.length):
+        out[i] = load_double(v.data + i * sz, v.dtype)
+        if not finite(out[i]):
+            snprintf(f.error, ERROR_SIZE, "%s has a NaN or infinite value", what)
+            return -1
+    n[0] = v.length
+    return 0
+
+
+cdef int grid_axis(Frame* f, const double* steps, Py_ssize_t k, Py_ssize_t size,
+                   double* out) noexcept nogil:
+    """Piecewise-linear source coordinate of every pixel of an axis of
+    ``size`` pixels split into ``k`` equal cells, cell ``j`` stretched by
+    ``steps[j]``; both ends stay fixed (the steps are normalised to span
+    ``size - 1``).  Equal steps give exactly ``out[x] = x``."""
+    cdef double total = 0.0, span = size - 1.0, c0, c1, p0, p1, acc, g
+    cdef Py_ssize_t j, x
+    for j in range(k):
+        if steps[j] < 0:
+            return fail(f, "grid distortion steps must be >= 0")
+        total += steps[j]
+    if not (total > 0):
+        return fail(f, "grid distortion steps must not all be 0")
+    if not finite(total):
+        return fail(f, "grid distortion steps are too large")
+    if size == 1:
+        out[0] = 0.0
+        return 0
+    acc = 0.0
+    j = 0
+    c0 = 0.0
+    p0 = 0.0
+    c1 = span * 1 / k
+    p1 = span * (steps[0] / total)
+    for x in range(size):
+        g = x * <double>k / span         # position in cells
+        while j < k - 1 and g >= j + 1:
+            j += 1
+            acc += steps[j - 1]
+            c0 = c1
+            p0 = p1
+            c1 = span * (j + 1) / k
+            p1 = span * ((acc + steps[j]) / total) if j < k - 1 else span
+        if j == k - 1:
+            p1 = span
+        # x + (p0 - c0) + (x - c0) * (slope - 1): exactly x when p == c
+        out[x] = x + (p0 - c0) + (x - c0) * ((p1 - p0) / (c1 - c0) - 1.0)
+    return 0
+
+
+cdef int k_grid_distortion_map(Frame* f, const Instr* ins) noexcept nogil:
+    """Absolute H x W x 2 float32 map of a grid distortion.
+    args: image, x_steps, y_steps (1-D, one per cell)."""
+    cdef Py_ssize_t h, w, nx, ny, x, y
+    cdef double sx[4096]
+    cdef double sy[4096]
+    cdef double* xx
+    cdef double* yy
+    cdef float* o
+    cdef Value* out
+    cdef Py_ssize_t shape[3]
+    if check_instr(f, ins, 3, 0, 0) != 0:
+        return -1
+    if image_size(f, arg(f, ins, 0), &h, &w) != 0:
+        return -1
+    if read_vector(f, arg(f, ins, 1), "x_steps", -1, sx, &nx) != 0:
+        return -1
+    if read_vector(f, arg(f, ins, 2), "y_steps", -1, sy, &ny) != 0:
+        return -1
+    if check_size(f, "image", h, w, 2) != 0:
+        return -1
+    xx = <double*>scratch(f, 0, <size_t>(w + h) * sizeof(double))
+    if xx == NULL:
+        return -1
+    yy = xx + w
+    if grid_axis(f, sx, nx, w, xx) != 0 or grid_axis(f, sy, ny, h, yy) != 0:
+        return -1
+    shape[0] = h
+    shape[1] = w
+    shape[2] = 2
+    out = new_tensor(f, ins, DT_FLOAT32, 3, shape)
+    if out == NULL:
+        return -1
+    o = <float*>out.data
+    for y in range(h):
+        for x in range(w):
+            o[0] = <float>xx[x]
+            o[1] = <float>yy[y]
+            o += 2
+    return 0
+
+
+cdef int k_piecewise_affine_map(Frame* f, const Instr* ins) noexcept nogil:
+    """Absolute H x W x 2 float32 map of a piecewise-affine warp.
+    args: image, jitter (rows x cols x 2 of (dx, dy) as fractions of the
+    image width and height)."""
+    cdef Py_ssize_t h, w, rows, cols, x, y, i, j, sz
+    cdef Value* jv
+    cdef Value* out
+    cdef Py_ssize_t shape[3]
+    cdef double* off
+    cdef double gx, gy, u, v, ox, oy, sx_, sy_
+    cdef Py_ssize_t* cell_x
+    cdef double* ux
+    cdef const double* tl
+    cdef const double* tr
+    cdef const double* bl
+    cdef const double* br
+    cdef float* o
+    if check_instr(f, ins, 2, 0, 0) != 0:
+        return -1
+    jv = arg(f, ins, 1)
+    if image_size(f, arg(f, ins, 0), &h, &w) != 0:
+        return -1
+    if jv.kind != KIND_TENSOR or jv.ndim != 3 or jv.shape[2] != 2:
+        return fail(f, "jitter must be a rows x cols x 2 tensor")
+    rows = jv.shape[0]
+    cols = jv.shape[1]
+    if rows < 2 or cols < 2 or rows > 1024 or cols > 1024:
+        snprintf(f.error, ERROR_SIZE, "the control grid must have 2 to 1024 rows and columns, "
+                 "got %zd x %zd", rows, cols)
+        return -1
+    if check_size(f, "image", h, w, 2) != 0:
+        return -1
+    off = <double*>scratch(f, 0, <size_t>(rows * cols * 2) * sizeof(double))
+    if off == NULL:
+        return -1
+    sz = itemsize(jv.dtype)
+    for i in range(rows * cols):
+        off[2 * i] = load_double(jv.data + (2 * i) * sz, jv.dtype) * w
+        off[2 * i + 1] = load_double(jv.data + (2 * i + 1) * sz, jv.dtype) * h
+        if not (finite(off[2 * i]) and finite(off[2 * i + 1])):
+            return fail(f, "jitter has a NaN or infinite value")
+    shape[0] = h
+    shape[1] = w
+    shape[2] = 2
+    out = new_tensor(f, ins, DT_FLOAT32, 3, shape)
+    if out == NULL:
+        return -1
+    # per column: cell and position in it (the same for every row)
+    cell_x = <Py_ssize_t*>scratch(f, 1, <size_t>w * (sizeof(Py_ssize_t) + sizeof(double)))
+    if cell_x == NULL:
+        return -1
+    ux = <double*>(cell_x + w)
+    sx_ = (cols - 1.0) / (w - 1.0) if w > 1 else 0.0
+    for x in range(w):
+        gx = x * sx_
+        j = <Py_ssize_t>gx
+        if j > cols - 2:
+            j = cols - 2
+        cell_x[x] = j
+        ux[x] = gx - j
+    sy_ = (rows - 1.0) / (h - 1.0) if h > 1 else 0.0
+    o = <float*>out.data
+    for y in range(h):
+        gy = y * sy_
+        i = <Py_ssize_t>gy
+        if i > rows - 2:
+            i = rows - 2
+        v = gy - i
+        for x in range(w):
+            u = ux[x]
+            tl = off + 2 * (i * cols + cell_x[x])
+            tr = tl + 2
+            bl = tl + 2 * cols
+            br = bl + 2
+            # each cell is split along its top-left -> bottom-right diagonal
+            if u >= v:
+                ox = tl[0] + u * (tr[0] - tl[0]) + v * (br[0] - tr[0])
+                oy = tl[1] + u * (tr[1] - tl[1]) + v * (br[1] - tr[1])
+            else:
+                ox = tl[0] + v * (bl[0] - tl[0]) + u * (br[0] - bl[0])
+                oy = tl[1] + v * (bl[1] - tl[1]) + u * (br[1] - bl[1])
+            o[0] = <float>(x + ox)
+            o[1] = <float>(y + oy)
+            o += 2
+    return 0
+
+
+cdef void blur_plane(float* plane, float* tmp, float* line, const float* g, Py_ssize_t r,
+                     Py_ssize_t h, Py_ssize_t w) noexcept nogil:
+    """Separable convolution of an h x w plane with the 2r+1 taps ``g``,
+    reflect-101 borders (OpenCV's default).  ``tmp``: h x w floats;
+    ``line``: max(h, w) + 2r floats."""
+    cdef Py_ssize_t x, y, k, n
+    cdef float* src
+    cdef float* dst
+    cdef const float* row
+    cdef float gk
+    # horizontal: plane -> tmp
+    n = w + 2 * r
+    for y in range(h):
+        src = plane + y * w
+        for x in range(n):
+            line[x] = src[border_index(x - r, w, 3)]
+        dst = tmp + y * w
+        for x in range(w):
+            dst[x] = 0.0
+        for k in range(2 * r + 1):
+            gk = g[k]
+            for x in range(w):
+                dst[x] = dst[x] + gk * line[x + k]
+    # vertical: tmp -> plane
+    for y in range(h):
+        dst = plane + y * w
+        for x in range(w):
+            dst[x] = 0.0
+        for k in range(2 * r + 1):
+            gk = g[k]
+            row = tmp + border_index(y + k - r, h, 3) * w
+            for x in range(w):
+                dst[x] = dst[x] + gk * row[x]
+
+
+cdef int k_elastic_field(Frame* f, const Instr* ins) noexcept nogil:
+    """Random displacement field H x W x 2 float32 (dx, dy) in pixels.
+    args: image (its size), alpha, sigma; iparams: distribution (0 uniform
+    in [-1, 1), 1 standard normal)."""
+    cdef Rng r
+    cdef Py_ssize_t h, w, n, i, rad, k
+    cdef double alpha, sigma, total
+    cdef Value* out
+    cdef Py_ssize_t shape[3]
+    cdef float* planes
+    cdef float* tmp
+    cdef float* line
+    cdef float* g
+    cdef float* o
+    cdef int dist
+    rng_init(&r, f.seed, ins.key, f.sample)
+    if check_instr(f, ins, 3, 1, 0) != 0:
+        return -1
+    dist = <int>iparam(f, ins, 0)
+    if image_size(f, arg(f, ins, 0), &h, &w) != 0:
+        return -1
+    if scalar_arg(f, arg(f, ins, 1), "alpha", &alpha) != 0:
+        return -1
+    if scalar_arg(f, arg(f, ins, 2), "sigma", &sigma) != 0:
+        return -1
+    if sigma < 0 or sigma > MAX_SIGMA:
+        snprintf(f.error, ERROR_SIZE, "sigma must be in [0, %g], got %g", MAX_SIGMA, sigma)
+        return -1
+    if check_size(f, "image", h, w, 2) != 0:
+        return -1
+    n = h * w
+    rad = <Py_ssize_t>ceil(3.0 * sigma) if sigma > 0 else 0
+    planes = <float*>scratch(f, 1, <size_t>(2 * n) * sizeof(float))
+    if planes == NULL:
+        return -1
+    for i in range(2 * n):
+        if dist == 1:
+            planes[i] = <float>rng_normal(&r)
+        else:
+            planes[i] = <float>(2.0 * rng_uniform(&r) - 1.0)
+    if rad > 0:
+        tmp = <float*>scratch(f, 2, <size_t>n * sizeof(float))
+        if tmp == NULL:
+            return -1
+        g = <float*>scratch(f, 3, <size_t>(2 * rad + 1 + (h if h > w else w) + 2 * rad)
+                            * sizeof(float))
+        if g == NULL:
+            return -1
+        line = g + 2 * rad + 1
+        total = 0.0
+        for k in range(2 * rad + 1):
+            total += exp(-(k - rad) * (k - rad) / (2.0 * sigma * sigma))
+        for k in range(2 * rad + 1):
+            g[k] = <float>(exp(-(k - rad) * (k - rad) / (2.0 * sigma * sigma)) / total)
+        blur_plane(planes, tmp, line, g, rad, h, w)
+        blur_plane(planes + n, tmp, line, g, rad, h, w)
+    shape[0] = h
+    shape[1] = w
+    shape[2] = 2
+    out = new_tensor(f, ins, DT_FLOAT32, 3, shape)
+    if out == NULL:
+        return -1
+    o = <float*>out.data
+    for i in range(n):
+        o[2 * i] = <float>(alpha * planes[i])
+        o[2 * i + 1] = <float>(alpha * planes[n + i])
+    return 0
+
+
+cdef int scalar_arg(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
+    if v.kind != KIND_TENSOR or v.length != 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
+        return -1
+    out[0] = load_double(v.data, v.dtype)
+    if not finite(out[0]):
+        snprintf(f.error, ERROR_SIZE, "%s must be finite, got %g", what, out[0])
+        return -1
+    return 0
+
+
+KERNELS = {
+    "warp": <uintptr_t>k_warp,
+    "warp_rotate": <uintptr_t>k_rotate,
+    "warp_remap": <uintptr_t>k_remap,
+    "warp_grid_distortion_map": <uintptr_t>k_grid_distortion_map,
+    "warp_piecewise_affine_map": <uintptr_t>k_piecewise_affine_map,
+    "warp_elastic_field": <uintptr_t>k_elastic_field,
+}
