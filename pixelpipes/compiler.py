@@ -297,15 +297,49 @@ class _Emitter:
         return k
 
     def emit_scope(self, roots: List[IR], available: set):
-        needed = {}
-        stack = list(roots)
-        while stack:
-            ir = stack.pop()
-            if id(ir) in needed or id(ir) in available or ir.is_constant:
-                continue
-            needed[id(ir)] = ir
-            br = ir.node.branches
-            stack.extend(i for k, i in enumerate(ir.inputs) if k not in br)
+        needed: Dict[int, IR] = {}
+
+        def need(stack):
+            while stack:
+                ir = stack.pop()
+                if id(ir) in needed or id(ir) in available or ir.is_constant:
+                    continue
+                needed[id(ir)] = ir
+                br = ir.node.branches
+                stack.extend(i for k, i in enumerate(ir.inputs) if k not in br)
+
+        def reach(root):
+            """Nodes a branch uses (nested branches included) that are not
+            computed already."""
+            seen, st = {}, [root]
+            while st:
+                x = st.pop()
+                if id(x) in seen or id(x) in available or id(x) in needed or x.is_constant:
+                    continue
+                seen[id(x)] = x
+                st.extend(x.inputs)
+            return seen
+
+        need(list(roots))
+        # A node that two branches of a flow-control node use is hoisted out
+        # in front of it: computing it in each branch would copy the code
+        # once per branch, and recursively, exponentially in the nesting.
+        done = set()
+        while True:
+            pending = [ir for ir in needed.values() if ir.node.branches and id(ir) not in done]
+            if not pending:
+                break
+            for ir in pending:
+                done.add(id(ir))
+                counts: Dict[int, int] = {}
+                nodes: Dict[int, IR] = {}
+                for k in ir.node.branches:
+                    for key, x in reach(ir.inputs[k]).items():
+                        counts[key] = counts.get(key, 0) + 1
+                        nodes[key] = x
+                shared = [nodes[key] for key, c in counts.items() if c > 1]
+                if shared:
+                    need(shared)
 
         def deps(ir):
             br = ir.node.branches

@@ -254,3 +254,22 @@ def test_folding_does_not_change_results():
 def test_bad_constant_is_a_graph_error_naming_the_site():
     with pytest.raises(pp.GraphError, match=r"Constant.*test_compiler.py.*different kinds"):
         pp.Constant([np.zeros(2), "x"])
+
+
+def test_nodes_shared_by_branches_are_hoisted_not_copied():
+    # 12 chained toggles: copying shared upstream code into both branches of
+    # each would double the program 12 times.
+    with pp.Graph() as graph:
+        x = pp.SampleIndex() * 1
+        for k in range(12):
+            x = pp.Toggle(0.5, x + k, x)
+        pp.Output(x, "x")
+    pipeline = graph.compile(seed=1)
+    assert len(pipeline.program.code) < 12 * 8
+    assert [op.kernel for op in pipeline.program.code].count("add") == 12
+    values = pipeline.batch(range(50))["x"]
+    reference = []
+    for i in range(50):
+        reference.append(int(pipeline.run(i)["x"]))
+    assert values.tolist() == reference
+    assert all(i <= v <= i + sum(range(12)) for i, v in enumerate(values.tolist()))
