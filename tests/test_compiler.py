@@ -273,3 +273,20 @@ def test_nodes_shared_by_branches_are_hoisted_not_copied():
         reference.append(int(pipeline.run(i)["x"]))
     assert values.tolist() == reference
     assert all(i <= v <= i + sum(range(12)) for i, v in enumerate(values.tolist()))
+
+
+def test_image_ops_keep_static_shapes():
+    """Fixed-shape image outputs go straight into batch arrays: the types of
+    shape-preserving ops must keep the height and width."""
+    image = np.zeros((50, 60, 3), np.uint8)
+    with pp.Graph() as graph:
+        x = pp.RandomChoice([image, image.copy()])
+        pp.Output(pp.ColorJitter(x, 0.4, 0.4, 0.4), "jitter")
+        pp.Output(pp.Normalize(x, (0.5,) * 3, (0.2,) * 3), "normalized")
+        pp.Output(pp.GaussianBlur(x, 2.0), "blur")
+        pp.Output(pp.ToCHW(pp.RandomFlip(x)), "chw")
+    outputs = {o.label: o for o in graph.compile().program.outputs}
+    assert outputs["jitter"].shape == [50, 60, 3]
+    assert outputs["normalized"].shape == [50, 60, 3] and outputs["normalized"].dtype == "float32"
+    assert outputs["blur"].shape == [50, 60, 3]
+    assert outputs["chw"].shape == [3, 50, 60]

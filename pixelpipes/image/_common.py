@@ -67,9 +67,17 @@ def channels_of(t: Tensor) -> Optional[int]:
     return 1 if len(t.shape) == 2 else t.shape[2]
 
 
-def image_type(t: Tensor, height=None, width=None, dtype=None) -> Tensor:
-    """``t`` with a new height/width/dtype, keeping layout and channels."""
+_KEEP = object()
+
+
+def image_type(t: Tensor, height=_KEEP, width=_KEEP, dtype=None) -> Tensor:
+    """``t`` with a new height/width/dtype, keeping layout and channels.
+
+    A height or width that is not given is kept; ``None`` makes it unknown.
+    """
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     if t.shape is None:
         return Tensor(dtype, None)
+    height = t.shape[0] if height is _KEEP else height
+    width = t.shape[1] if width is _KEEP else width
     return Tensor(dtype, (height, width) + tuple(t.shape[2:]))

@@ -364,7 +364,7 @@ class Rotate(_Sampling):
         if not self.expand:
             return image
         if a is None or image.shape is None or image.shape[0] is None or image.shape[1] is None:
-            return image_type(image)
+            return image_type(image, None, None)
         h, w = image.shape[:2]
         r = math.radians(a)
         c, s = abs(math.cos(r)), abs(math.sin(r))
@@ -449,7 +449,7 @@ class RemapImage(_Sampling):
         elif shape is not None and (len(shape) != 3 or shape[2] not in (2, None)):
             raise GraphError(f"a single map must be H x W x 2, got {map_x}")
         if shape is None:
-            return image_type(image)
+            return image_type(image, None, None)
         for d in shape[:2]:
             if d is not None and d <= 0:
                 raise GraphError(f"the map must not be empty, got {Tensor(map_x.dtype, shape)}")
