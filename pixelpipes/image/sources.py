@@ -610,7 +610,7 @@ class ImageFolder(_ImageSource):
         folder = pp.ImageFolder("data/train")       # data/train/<class>/*.jpg
         with pp.Graph() as graph:
             image, label = folder.sample()           # a random file per sample
-            pp.Output(pp.Resize(image, 224, 224), "image")
+            pp.Output(pp.Resize(image, (224, 224)), "image")
             pp.Output(label, "label")
     """
 
