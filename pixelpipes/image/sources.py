@@ -36,7 +36,7 @@ per sample::
     folder = pp.ImageFolder("data/train")
     with pp.Graph() as graph:
         index = pp.RandomInteger(0, len(folder))
-        pp.Output(pp.Resize(folder.image(index), 224, 224), "image")
+        pp.Output(pp.Resize(folder.image(index), (224, 224)), "image")
         pp.Output(folder.label(index), "label")
 
 The kernels are in ``pixelpipes/_core/_ops_source.pyx``.

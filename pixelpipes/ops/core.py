@@ -12,7 +12,7 @@ class SampleIndex(Node):
     Examples
     --------
     >>> with pp.Graph() as graph:
-    ...     pp.Output(pp.SampleIndex() * 2, "twice")
+    ...     _ = pp.Output(pp.SampleIndex() * 2, "twice")
     >>> int(graph.compile().run(21)["twice"])
     42
     """

@@ -204,7 +204,7 @@ class RandomUniform(_Random):
     Examples
     --------
     >>> with pp.Graph() as graph:
-    ...     pp.Output(pp.RandomUniform(-1, 1, shape=(2, 3)), "x")
+    ...     _ = pp.Output(pp.RandomUniform(-1, 1, shape=(2, 3)), "x")
     >>> graph.compile(seed=1).run(0)["x"].shape
     (2, 3)
     """
@@ -502,8 +502,8 @@ class RandomChoice(_Random):
     Examples
     --------
     >>> with pp.Graph() as graph:
-    ...     pp.Output(pp.RandomChoice(["cat", "dog"], key="pair"), "name")
-    ...     pp.Output(pp.RandomChoice([0, 1], key="pair"), "label")
+    ...     _ = pp.Output(pp.RandomChoice(["cat", "dog"], key="pair"), "name")
+    ...     _ = pp.Output(pp.RandomChoice([0, 1], key="pair"), "label")
     >>> s = graph.compile(seed=3).run(0)
     >>> ["cat", "dog"].index(s["name"]) == int(s["label"])
     True
