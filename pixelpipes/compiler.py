@@ -309,15 +309,16 @@ class _Emitter:
                 stack.extend(i for k, i in enumerate(ir.inputs) if k not in br)
 
         def reach(root):
-            """Nodes a branch uses (nested branches included) that are not
-            computed already."""
+            """Nodes a branch always uses that are not computed already (the
+            branches of a nested flow-control node stay lazy inside it)."""
             seen, st = {}, [root]
             while st:
                 x = st.pop()
                 if id(x) in seen or id(x) in available or id(x) in needed or x.is_constant:
                     continue
                 seen[id(x)] = x
-                st.extend(x.inputs)
+                br = x.node.branches
+                st.extend(i for k, i in enumerate(x.inputs) if k not in br)
             return seen
 
         need(list(roots))

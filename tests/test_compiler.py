@@ -290,3 +290,18 @@ def test_image_ops_keep_static_shapes():
     assert outputs["normalized"].shape == [50, 60, 3] and outputs["normalized"].dtype == "float32"
     assert outputs["blur"].shape == [50, 60, 3]
     assert outputs["chw"].shape == [3, 50, 60]
+
+
+def test_branches_of_a_shared_branching_node_stay_lazy():
+    # s1 is used by every branch of s2, so it is hoisted in front of s2; its
+    # own failing branch must still run only when s1 takes it (odd samples).
+    with pp.Graph() as graph:
+        i = pp.SampleIndex()
+        s1 = pp.Select(i % 2, i * 1, pp.Select(i + 100, 0, 1))
+        s2 = pp.Select(i % 3, s1 + 1, s1 + 2, s1 + 3)
+        pp.Output(s2, "x")
+    pipeline = graph.compile()
+    assert pipeline.batch([0, 2, 4, 6])["x"].tolist() == [1, 5, 6, 7]
+    with pytest.raises(pp.ExecutionError) as info:
+        pipeline.batch([0, 1, 2])
+    assert info.value.sample == 1
