@@ -746,3 +746,14 @@ def test_empty_images(shape):
         assert run(fn, mask).shape == shape[:2]
     np.testing.assert_array_equal(run(pp.Moments, mask), 0)
     np.testing.assert_array_equal(run(pp.MaskBoundingBox, mask), 0)
+
+
+@pytest.mark.parametrize("ksize", [(1, 1), (2, 1), (2, 2), (4, 4), (16, 16)])
+def test_box_with_power_of_two_area_matches_cv2(ksize):
+    # the area's reciprocal is exact here; a 1x1 box once added 1 (255 -> 0)
+    image = (np.arange(20 * 24 * 3) * 37 % 256).astype(np.uint8).reshape(20, 24, 3)
+    out = run(lambda x: pp.BoxBlur(x, ksize, True), image)
+    ref = cv2.boxFilter(image, -1, ksize, normalize=True, borderType=cv2.BORDER_REFLECT_101)
+    assert np.abs(out.astype(int) - ref.astype(int)).max() <= 1
+    if ksize == (1, 1):
+        np.testing.assert_array_equal(out, image)

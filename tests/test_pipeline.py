@@ -271,12 +271,20 @@ def test_steady_state_does_not_allocate():
         pp.Output(pp.Conditional(pp.RandomBernoulli(0.5), scaled, noise), "y")
     pipeline = graph.compile(seed=3)
     executor = pipeline._executor
-    for k in range(3):                       # warm-up: every thread's buffers grow
-        pipeline.batch(range(64 * k, 64 * k + 64), threads=2)
-    before = executor.allocations()
-    assert before > 0
-    for k in range(3, 10):
-        pipeline.batch(range(64 * k, 64 * k + 64), threads=2)
+    # Warm-up until three batches in a row allocate nothing: which thread
+    # runs which samples (and so when a thread's buffers first grow) depends
+    # on scheduling.  A per-batch allocation would never settle.
+    start, quiet, before = 0, 0, executor.allocations()
+    while quiet < 3 and start < 100 * 256:
+        pipeline.batch(range(start, start + 256), threads=2)
+        start += 256
+        now = executor.allocations()
+        quiet = quiet + 1 if now == before else 0
+        before = now
+    assert quiet == 3 and before > 0
+    for k in range(7):
+        pipeline.batch(range(start, start + 256), threads=2)
+        start += 256
     assert executor.allocations() == before
 
 

@@ -1273,9 +1273,11 @@ cdef int box_u8_impl(Frame* f, ImageView* im, char* out, int out_dtype, Py_ssize
         ds = <uint32_t>floor(scalef)
         scalef -= ds
         dd = <uint32_t>(dint // 2)
-        if scalef < 0.5:
+        # an exact reciprocal (area a power of two, 1 included) needs no
+        # correction: adding 1 there made a 1x1 box add 1 (and wrap 255 to 0)
+        if 0.0 < scalef < 0.5:
             dd += 1
-        else:
+        elif scalef >= 0.5:
             ds += 1
     dsa = <uint16_t>(ds >> 16)
     dsb = <uint16_t>(ds & 0xFFFF)
