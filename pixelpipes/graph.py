@@ -19,12 +19,12 @@ import itertools
 import os
 import sys
 import threading
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import GraphError
-from .types import Tensor, Type, type_of_value
+from .errors import GraphError, PixelPipesError
+from .types import Type, type_of_value
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _serial = itertools.count()
@@ -188,7 +188,7 @@ def static_value(node):
 
     try:
         ir = current_compiler().lower(as_node(node))
-    except GraphError:
+    except PixelPipesError:
         return None
     return ir.value if ir.is_constant else None
 

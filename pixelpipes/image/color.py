@@ -35,7 +35,7 @@ import numbers
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Macro, Node, as_node
+from ..graph import Macro, Node, as_node, static_value
 from ..types import DTYPE_CODE, Tensor, as_dtype
 from ._common import IMAGE_DTYPES, channels_of, check_image, image_type
 
@@ -51,14 +51,7 @@ U8, I16, U16, F32 = (np.dtype(t) for t in (np.uint8, np.int16, np.uint16, np.flo
 
 # ------------------------------------------------------------------ helpers
 
-def _static_value(node):
-    """The value of ``node`` when it is known at compile time, else None.
-    Only valid while the graph compiles (in ``infer``)."""
-    from ..compiler import current_compiler
-
-    ir = current_compiler().lower(node)
-    return ir.value if ir.is_constant else None
-
+_static_value = static_value  # the compile-time value of a node, or None
 
 def _static_number(node):
     value = _static_value(node)

@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Macro, Node
+from ..graph import Macro, Node, static_value
 from ..types import DTYPE_CODE, Tensor
 from ._common import IMAGE_DTYPES, border_code, channels_of, check_image, image_type
 
@@ -42,16 +42,12 @@ MOMENT_NAMES = ("m00", "m10", "m01", "m20", "m11", "m02", "m30", "m21", "m12", "
 # ------------------------------------------------------------------ helpers
 
 def _static_number(node):
-    """The value of scalar ``node`` if known at compile time, else None.
-    Only valid while the graph compiles (inside ``infer``)."""
-    from ..compiler import current_compiler
-
-    ir = current_compiler().lower(node)
-    if not ir.is_constant or isinstance(ir.value, (str, list)):
+    """The value of scalar ``node`` if known at compile time, else None."""
+    value = static_value(node)
+    if value is None or isinstance(value, (str, list)):
         return None
-    arr = np.asarray(ir.value)
+    arr = np.asarray(value)
     return arr.item() if arr.size == 1 else None
-
 
 def _check_scalar(t, what, kinds="iuf"):
     if not isinstance(t, Tensor) or (t.shape is not None and t.shape != ()):

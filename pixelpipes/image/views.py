@@ -58,8 +58,8 @@ import numbers
 
 import numpy as np
 
-from ..errors import GraphError, PixelPipesError
-from ..graph import Constant, Macro, Node
+from ..errors import GraphError
+from ..graph import Constant, Macro, Node, static_value
 from ..ops.random import RandomUniform
 from ..types import List, Tensor
 
@@ -85,19 +85,7 @@ MAX_RADIUS = 2 ** 20
 
 # ---------------------------------------------------------------- helpers
 
-def _known_value(node):
-    """The value of ``node`` if the compiler knows it (a constant, possibly
-    folded), else None.  Only valid while the graph compiles."""
-    if isinstance(node, Constant):
-        return node.value
-    from ..compiler import current_compiler
-
-    try:
-        ir = current_compiler().lower(node)
-    except PixelPipesError:
-        return None
-    return ir.value if ir.is_constant else None
-
+_known_value = static_value  # the compile-time value of a node, or None
 
 def _known_number(node):
     value = _known_value(node)

@@ -59,7 +59,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Macro, Node
+from ..graph import Macro, Node, static_value
 from ..types import Tensor
 from ._common import border_code, channels_of, check_image, image_type, interpolation_code
 
@@ -74,14 +74,7 @@ _DISTRIBUTIONS = {"uniform": 0, "normal": 1}
 
 # ---------------------------------------------------------------- helpers
 
-def _static_value(node):
-    """The value of ``node`` if known at compile time, else None (only valid
-    inside ``infer``)."""
-    from ..compiler import current_compiler
-
-    ir = current_compiler().lower(node)
-    return ir.value if ir.is_constant else None
-
+_static_value = static_value  # the compile-time value of a node, or None
 
 def _static_number(node) -> Optional[float]:
     value = _static_value(node)

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError, PixelPipesError
-from ..graph import Constant, Node
+from ..errors import GraphError
+from ..graph import Node, static_value
 from ..types import DTYPE_CODE, Tensor, broadcast_shapes, result_dtype
 
 __all__ = [
@@ -66,19 +66,7 @@ def _check_operand(t, what: str) -> None:
         raise GraphError(f"the element type of {what} must be known at compile time")
 
 
-def _known_value(node):
-    """The value of ``node`` if the compiler knows it (a constant, a
-    variable, a folded expression), else None."""
-    if isinstance(node, Constant):
-        return node.value
-    from ..compiler import current_compiler
-
-    try:
-        ir = current_compiler().lower(node)
-    except PixelPipesError:
-        return None
-    return ir.value if ir.is_constant else None
-
+_known_value = static_value  # the compile-time value of a node, or None
 
 class _Binary(Node):
     """Two operands broadcast against each other.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Node, as_node
+from ..graph import Node, as_node, static_value
 from ..types import DTYPE_CODE, Anything, List, Tensor, Type, join, scalar
 
 __all__ = [
@@ -26,17 +26,7 @@ __all__ = [
 # ---------------------------------------------------------------- helpers
 # (also used by pixelpipes.ops.tensors)
 
-def _constant_value(node):
-    """The value of ``node`` if the compiler knows it (a constant, possibly
-    folded), else None.  Only meaningful inside ``infer``."""
-    from ..compiler import current_compiler
-
-    try:
-        ir = current_compiler().lower(node)
-    except GraphError:
-        return None
-    return ir.value if ir.is_constant else None
-
+_constant_value = static_value  # the compile-time value of a node, or None
 
 def _sequence_node(value):
     """``value`` as a node; a Python list or tuple holding nodes becomes a

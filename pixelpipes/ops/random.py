@@ -49,7 +49,7 @@ import operator
 import numpy as np
 
 from ..errors import GraphError
-from ..graph import Node
+from ..graph import Node, static_value
 from ..types import DTYPE_CODE, List, Tensor, as_dtype, scalar
 
 __all__ = [
@@ -66,14 +66,7 @@ _WEIGHTS_NONE, _WEIGHTS_STATIC, _WEIGHTS_INPUT = 0, 1, 2
 
 # ------------------------------------------------------------------ helpers
 
-def _static_value(node):
-    """The value of ``node`` if it is known at compile time (a constant,
-    possibly folded), else None.  Only valid inside ``infer``."""
-    from ..compiler import current_compiler
-
-    ir = current_compiler().lower(node)
-    return ir.value if ir.is_constant else None
-
+_static_value = static_value  # the compile-time value of a node, or None
 
 def _static_number(node):
     value = _static_value(node)
