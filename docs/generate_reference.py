@@ -29,6 +29,21 @@ Gallery
     node the function returns.  All examples of a group also appear in the
     grid at the top of its page, each linked to the first op its title names.
 
+Every op has a picture
+    Every public name of a group (its ``__all__``) must be illustrated by at
+    least one example, or the generator and ``--check`` fail, naming the
+    gallery and the ops without a picture.  The only exceptions are the
+    plain functions listed in :data:`NO_PICTURE` with the reason (e.g. the
+    settings of the image cache); the pages show that reason instead of a
+    picture.  Ops whose output is not an image (views, points, rectangles,
+    maps, kernels, moments, random decisions, sources) are drawn by the
+    example itself, inside the pipeline, with the pixelpipes nodes of the
+    helpers in ``docs/gallery/_draw.py`` (a view warps the photo, a box is a
+    mask painted onto it, a map remaps a photo with a grid drawn on it,
+    random draws are a grid of tiles, sources a contact sheet); no NumPy
+    drawing is done here.  :func:`load_gallery` puts ``docs/gallery`` on
+    ``sys.path`` so that a gallery can ``from _draw import ...``.
+
 Pictures
     The photo is downscaled once (longest side at most :data:`WORK_SIZE`, with
     ``cv2.resize``, area interpolation) and each example's graph,
@@ -41,7 +56,8 @@ Pictures
     :data:`JPEG_QUALITY` into ``docs/images/<group>/``.
     Pictures no page refers to are deleted.
 
-``--check`` compares the Markdown only (so that JPEG encoders of other
+``--check`` (like a normal run) fails when a public op has no picture.  It
+compares the Markdown only (so that JPEG encoders of other
 OpenCV versions do not fail it) and checks that every picture a page refers
 to exists; the captions hold only shapes and dtypes, never pixel values.  It
 also fails when a gallery file cannot be imported or an example fails to
@@ -101,6 +117,16 @@ PHOTOS = {            # default photo per group (a gallery's GALLERY_PHOTO wins)
 }
 
 LICENSES = "../../pixelpipes/data/photos/LICENSES.md"
+
+#: Public names that need no picture, with the reason the pages show.  Only
+#: plain functions that are not ops may be listed (a class here is an error).
+NO_PICTURE = {
+    "set_image_cache": "a process-wide setting of the decoded-image cache, not an op: "
+                       "it changes no pixel",
+    "image_cache_info": "returns the counters of the decoded-image cache (a dict), "
+                        "not an op",
+    "clear_image_cache": "empties the decoded-image cache, not an op: it changes no pixel",
+}
 
 
 # ----------------------------------------------------------------- pictures
@@ -242,6 +268,9 @@ def load_gallery(path: Path):
     """The gallery module at ``path`` (imported afresh), or None if there is none."""
     if not path.is_file():
         return None
+    folder = str(path.parent)
+    if folder not in sys.path:              # the galleries' shared helpers (_draw.py)
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(f"_pixelpipes_gallery_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module        # as an import would (dataclasses need it)
@@ -334,6 +363,24 @@ def collect(name: str, module, with_images: bool) -> Group:
             ex.data = encode_jpeg(thumbnail(shown))
         group.examples.append(ex)
     return group
+
+
+def missing_pictures(group: Group) -> List[str]:
+    """Problems of ``group``'s completeness: its public names that no example
+    illustrates (except :data:`NO_PICTURE`'s), and misuses of NO_PICTURE."""
+    rel = f"docs/gallery/{group.name}.py"
+    shown = {op for ex in group.examples for op in ex.shown_ops}
+    problems = []
+    bare = [op for op in group.module.__all__ if op not in shown and op not in NO_PICTURE]
+    if bare:
+        problems.append(f"{rel}: no picture for {', '.join(bare)} (every public op needs "
+                        f"one: add an example whose title names it, or a (title, function, "
+                        f"ops) entry)")
+    for op in group.module.__all__:
+        if op in NO_PICTURE and inspect.isclass(getattr(group.module, op)):
+            problems.append(f"NO_PICTURE lists {op}, a class of {group.module.__name__}: "
+                            f"ops need a picture")
+    return problems
 
 
 # ----------------------------------------------------------------- docstrings
@@ -639,7 +686,7 @@ def group_page(group: Group, links: Links, all_groups: Sequence[str]) -> str:
     for op in module.__all__:
         obj = getattr(module, op)
         pics = len(by_op.get(op, []))
-        mark = " 🖼" if pics else ""
+        mark = " 🖼" if pics else (" (no picture)" if op in NO_PICTURE else "")
         parts.append(f"| [`{op}`](#{anchor(op)}){mark} | {summary(obj.__doc__, links)} |")
     parts.append("")
 
@@ -682,6 +729,8 @@ def group_page(group: Group, links: Links, all_groups: Sequence[str]) -> str:
         if pics:
             parts += ["**On the photo**", "",
                       picture_table([picture_cell(ex, None) for ex in pics]), ""]
+        elif op in NO_PICTURE:
+            parts += [f"*No picture: {NO_PICTURE[op]}.*", ""]
     text = "\n".join(parts)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip() + "\n"
 
@@ -725,13 +774,16 @@ def build(with_images: bool = True):
     problems: List[str] = []
     for g in collected:
         pages[REFERENCE / f"{g.name}.md"] = group_page(g, Links(g.name, anchors), names)
-        problems += g.problems
+        problems += g.problems + missing_pictures(g)
         if g.examples:
             photo = IMAGES / "photos" / f"{g.photo_name}.jpg"
             images[photo] = (encode_jpeg(thumbnail(working_photo(g.photo_name)))
                              if with_images else None)
         for ex in g.examples:
             images[DOCS / ex.picture] = ex.data
+    public = {op for _, m in names_modules for op in m.__all__}
+    for op in sorted(set(NO_PICTURE) - public):
+        problems.append(f"NO_PICTURE lists {op}, which is no public name of any group")
     # every picture a page refers to must be one we make
     for path, text in pages.items():
         for src in re.findall(r'<img src="([^"]+)"', text):
@@ -793,11 +845,6 @@ def main(argv=None) -> int:
         size = sum(p.stat().st_size for p in IMAGES.rglob("*.jpg"))
         print(f"{len(pages)} pages, {len(images)} pictures ({size / 1e6:.2f} MB); "
               f"{changed} files written, {removed} stale pictures removed")
-        for g in collected:
-            shown = {op for ex in g.examples for op in ex.shown_ops}
-            bare = [op for op in g.module.__all__ if op not in shown]
-            if bare:
-                print(f"  {g.name}: no picture for {', '.join(bare)}")
     for msg in problems:
         print(f"problem: {msg}", file=sys.stderr)
     return 1 if problems else status

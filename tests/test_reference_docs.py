@@ -2,13 +2,18 @@
 complete, and its gallery examples render to pictures, the same in every run."""
 
 import importlib.util
+import inspect
 import json
+import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixelpipes import image
 
@@ -150,3 +155,150 @@ def test_examples_go_under_the_ops_their_titles_name():
     assert shown(gen.Example("Elastic deformation", None), names, "Warp") == ["Warp"]
     assert shown(gen.Example("A view", None), names, "_Sized") == []
     assert shown(gen.Example("Rotate", None, ("Flip",)), names, "Rotate") == ["Flip"]
+
+
+# ------------------------------------------------ every op has a picture
+
+def _sections(text):
+    """{op name: its reference section} of a group page."""
+    parts = text.split("\n### `pp.")[1:]
+    return {p.split("(", 1)[0]: p for p in parts}
+
+
+@pytest.mark.parametrize("group,module", GROUPS, ids=[g for g, _ in GROUPS])
+def test_every_public_op_has_a_picture_on_its_page(group, module):
+    page = REFERENCE / f"{group}.md"
+    sections = _sections(page.read_text(encoding="utf-8"))
+    for name in module.__all__:
+        section = sections[name]
+        if name in gen.NO_PICTURE:
+            assert f"*No picture: {gen.NO_PICTURE[name]}.*" in section
+            continue
+        assert "**On the photo**" in section, f"{name} has no picture in {page.name}"
+        pictures = re.findall(r'<img src="\.\./([^"]+)"', section)
+        assert pictures, name
+        for src in pictures:
+            assert (ROOT / "docs" / src).is_file(), f"{name}: {src} missing"
+
+
+def test_only_plain_functions_go_without_a_picture():
+    public = {name: getattr(m, name) for _, m in GROUPS for name in m.__all__}
+    for name in gen.NO_PICTURE:
+        assert name in public, f"NO_PICTURE lists {name}, not a public name"
+        assert inspect.isfunction(public[name]), f"{name} is an op: it needs a picture"
+
+
+def _fake_group(names, shown, module_name="pixelpipes.image.fake"):
+    module = types.SimpleNamespace(__name__=module_name, __all__=list(names),
+                                   **{n: obj for n, obj in names.items()})
+    group = gen.Group("fake", module, gen.GALLERY / "fake.py")
+    example = gen.Example("an example", None)
+    example.shown_ops = list(shown)
+    group.examples.append(example)
+    return group
+
+
+def test_an_op_without_a_picture_is_a_problem():
+    class Op:
+        pass
+
+    def helper():
+        pass
+
+    ok = _fake_group({"A": Op, "B": Op}, ["A", "B"])
+    assert gen.missing_pictures(ok) == []
+    bare = _fake_group({"A": Op, "B": Op, "C": Op}, ["B"])
+    (problem,) = gen.missing_pictures(bare)
+    assert "docs/gallery/fake.py: no picture for A, C" in problem
+    # a plain function listed in NO_PICTURE is fine, an op there is not
+    name = next(iter(gen.NO_PICTURE))
+    assert gen.missing_pictures(_fake_group({"A": Op, name: helper}, ["A"])) == []
+    problems = gen.missing_pictures(_fake_group({"A": Op, name: Op}, ["A"]))
+    assert len(problems) == 1 and f"NO_PICTURE lists {name}" in problems[0]
+
+
+def test_check_fails_when_an_op_loses_its_picture(tmp_path):
+    """The generator's --check, run with a gallery that no longer shows
+    Flip, exits 1 and names the op."""
+    gallery = tmp_path / "gallery"
+    gallery.mkdir()
+    for path in gen.GALLERY.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "geometry.py":
+            text += "\nEXAMPLES = [e for e in EXAMPLES if not e[0].startswith('Flip ')]\n"
+        (gallery / path.name).write_text(text, encoding="utf-8")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import pathlib\n"
+              "import generate_reference as gen\n"
+              "gen.GALLERY = pathlib.Path(sys.argv[2])\n"
+              "sys.exit(gen.main(['--check']))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(GENERATOR.parent), str(gallery)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1
+    assert "docs/gallery/geometry.py: no picture for Flip" in result.stderr
+
+
+# ------------------------------------------------ the drawing helpers
+
+def _draw():
+    gen.load_gallery(gen.GALLERY / "views.py")      # puts docs/gallery on sys.path
+    import _draw
+
+    return _draw
+
+
+def _run(build):
+    import pixelpipes as pp
+
+    with pp.Graph() as graph:
+        pp.Output(build(), "out")
+    return np.asarray(graph.compile(seed=1).run(0)["out"])
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 9), st.integers(0, 9), st.integers(1, 6), st.integers(1, 6))
+def test_rectangle_and_boxes_masks_cover_the_pixel_area(x0, y0, w, h):
+    import pixelpipes as pp
+
+    draw = _draw()
+    want = np.zeros((12, 14), np.uint8)
+    want[y0:y0 + h, x0:x0 + w] = 1
+    got = _run(lambda: draw.rectangle_mask(pp.MakeRectangle(x0, y0, x0 + w, y0 + h), (12, 14)))
+    np.testing.assert_array_equal(got, want)
+    image = np.zeros((12, 14, 3), np.uint8)
+    boxes = np.array([[x0, y0, x0 + w, y0 + h]], np.int64)
+    np.testing.assert_array_equal(_run(lambda: draw.boxes_mask(pp.Constant(image), boxes)),
+                                  want)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 2 ** 32 - 1))
+def test_outline_is_dilation_minus_erosion(width, seed):
+    draw = _draw()
+    mask = (np.random.default_rng(seed).random((11, 13)) < 0.4).astype(np.uint8)
+    k = 2 * width + 1
+    padded = np.pad(mask, width)             # black border, as the helper
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k))
+    want = (windows.max(axis=(2, 3)) > 0) & (windows.min(axis=(2, 3)) == 0)
+    got = _run(lambda: draw.outline(mask, width))
+    np.testing.assert_array_equal(got, want.astype(np.uint8))
+
+
+def test_paint_tiles_and_grid_lines():
+    import pixelpipes as pp
+
+    draw = _draw()
+    image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    mask = np.zeros((5, 7), np.uint8)
+    mask[1:3, 2:5] = 9
+    got = _run(lambda: draw.paint(pp.Constant(image), mask, (1, 2, 3)))
+    want = image.copy()
+    want[1:3, 2:5] = (1, 2, 3)
+    np.testing.assert_array_equal(got, want)
+    sheet = _run(lambda: draw.tiles([image, image[::-1].copy(), image], 2, gap=1, value=200))
+    assert sheet.shape == (2 * 5 + 3, 2 * 7 + 3, 3)
+    np.testing.assert_array_equal(sheet[1:6, 9:16], image[::-1])
+    np.testing.assert_array_equal(sheet[7:12, 1:8], image)
+    assert (sheet[0] == 200).all() and (sheet[7:12, 9:16] == 200).all()
+    lines = _run(lambda: draw.grid_lines(20, 30, step=8, thickness=2))
+    ys, xs = np.mgrid[:20, :30]
+    np.testing.assert_array_equal(lines, ((xs % 8 < 2) | (ys % 8 < 2)).astype(np.uint8))

@@ -3,10 +3,12 @@
 ``EXAMPLES`` lists ``(title, function)`` pairs: ``function(image)`` takes a
 node holding an RGB uint8 photo and returns the node whose output shows the
 operation (an RGB uint8 image).  The reference pages render them on a
-shipped photo.
+shipped photo.  Ops that return boxes or decide at random are drawn with the
+helpers of ``_draw.py`` (pixelpipes nodes).
 """
 
 import pixelpipes as pp
+from _draw import COLOURS, draw_outline, rectangle_mask, sized, thumbnail, tiles
 
 
 def _upscaled_detail(interpolation):
@@ -14,6 +16,24 @@ def _upscaled_detail(interpolation):
     def make(image):
         return pp.ResizedCrop(image, 200, 80, 48, 48, (240, 240), interpolation)
     return make
+
+
+def _crop_boxes(image):
+    """Four RandomResizedCropBox boxes of one sample (four keys), outlined."""
+    def build(im, h, w):
+        for k in range(4):
+            top, left, height, width = (pp.RandomResizedCropBox(im, key=f"box{k}")[j]
+                                        for j in range(4))
+            box = pp.MakeRectangle(left, top, left + width, top + height)
+            im = draw_outline(im, rectangle_mask(box, (h, w)), COLOURS[k], 2)
+        return im
+    return sized(image, build)
+
+
+def _random_flips(image):
+    """Six RandomFlip draws (six keys) of a small copy of the photo."""
+    small = thumbnail(image, 120, 120)
+    return tiles([pp.RandomFlip(small, 0.5, key=f"flip{k}") for k in range(6)], 3)
 
 
 EXAMPLES = [
@@ -37,6 +57,8 @@ EXAMPLES = [
      lambda image: pp.RandomResizedCrop(image, (224, 224))),
     ("Flip horizontal", lambda image: pp.Flip(image, horizontal=True)),
     ("Flip vertical", lambda image: pp.Flip(image, horizontal=False, vertical=True)),
+    ("RandomResizedCropBox: four boxes of one sample (four keys)", _crop_boxes),
+    ("RandomFlip (p = 0.5, horizontal): six draws", _random_flips),
     ("TransposeImage", lambda image: pp.TransposeImage(image)),
     ("Rotate90, k=1 (counter-clockwise)", lambda image: pp.Rotate90(image, 1)),
     ("Rotate90, k=3 (clockwise)", lambda image: pp.Rotate90(image, 3)),

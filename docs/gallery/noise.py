@@ -3,14 +3,48 @@
 ``EXAMPLES`` lists ``(title, function)`` pairs: ``function(image)`` takes a
 node holding an RGB uint8 photo and returns the node whose output shows the
 operation (an RGB or grey uint8 image).  The reference pages render them on a
-shipped photo (the random ones in sample 0 of a fixed seed).
+shipped photo (the random ones in sample 0 of a fixed seed).  The ops that
+return rectangles are drawn onto the photo with the helpers of ``_draw.py``
+(pixelpipes nodes).
 """
 
 import numpy as np
 
 import pixelpipes as pp
+from _draw import YELLOW, boxes_mask, draw_outline, gray_to_rgb, sized, thumbnail, tiles, tint
 
 SIZE = (256, 256, 3)
+
+
+def _holes(image):
+    """The holes of a coarse dropout, outlined and tinted on the photo."""
+    holes = pp.DropoutHoles(image, (4, 8), (0.05, 0.15), (0.05, 0.15))
+    mask = boxes_mask(image, holes)
+    return draw_outline(tint(image, mask, YELLOW, 0.35), mask, YELLOW)
+
+
+def _holes_image_and_mask(image):
+    """One set of holes cut out of the photo and out of a mask alike."""
+    def build(im, h, w):
+        disc = pp.PointsMask([((w - 1) / 2, (h - 1) / 2)], (h, w), radius=min(h, w) // 3)
+        holes = pp.DropoutHoles(im, 6, 0.15, 0.15, key="holes")
+        return tiles([thumbnail(pp.EraseRectangles(im, holes), h // 2, w // 2),
+                      thumbnail(gray_to_rgb(pp.EraseRectangles(disc, holes, 128)),
+                                h // 2, w // 2)], 2)
+    return sized(image, build)
+
+
+def _erasing_boxes(image):
+    """Six draws of ErasingBox (p = 0.5): no box, or one, tinted and outlined."""
+    small = thumbnail(image, 120, 120)
+    shown = []
+    for k in range(6):
+        mask = boxes_mask(small, pp.ErasingBox(small, 0.5, key=f"erase{k}"))
+        shown.append(draw_outline(tint(small, mask, YELLOW, 0.35), mask, YELLOW))
+    return tiles(shown, 3)
+
+
+RECTANGLES = np.array([[40, 60, 200, 140], [300, 250, 470, 330], [120, 380, 260, 500]])
 
 
 EXAMPLES = [
@@ -36,6 +70,12 @@ EXAMPLES = [
      lambda image: pp.CoarseDropout(image, (4, 8), (0.05, 0.15), (0.05, 0.15), "random")),
     ("Cutout, 3 holes of 120 px (clipped at the border)",
      lambda image: pp.Cutout(image, 3, 120, value=(128, 128, 128))),
+    ("DropoutHoles (4-8 holes of 5-15%), outlined", _holes, ("DropoutHoles",)),
+    ("DropoutHoles + EraseRectangles: the same 6 holes in the photo and in a mask",
+     _holes_image_and_mask, ("DropoutHoles", "EraseRectangles")),
+    ("ErasingBox (p = 0.5): six draws, each no box or one", _erasing_boxes, ("ErasingBox",)),
+    ("EraseRectangles: three rectangles, value 'random'",
+     lambda image: pp.EraseRectangles(image, RECTANGLES, "random")),
     ("RandomErasing (always)", lambda image: pp.RandomErasing(image, 1.0, value=(255, 0, 0))),
     ("ConstantImage (orange)",
      lambda image: pp.ConstantImage(SIZE, (255, 160, 0), dtype=np.uint8)),
