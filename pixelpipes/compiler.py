@@ -26,6 +26,7 @@ import numpy as np
 
 from . import graph as g
 from .errors import GraphError, PixelPipesError
+from .fusion import Fuser, Lowered
 from .program import NodeInfo, Op, OutputSpec, Program
 from .types import Tensor, Type, refine, type_of_value
 
@@ -79,12 +80,38 @@ def _wrap(node, exc) -> GraphError:
     return GraphError(f"{node.describe()}: {exc}")
 
 
+#: The optimisation switches of :func:`compile_graph` (all on by default).
+OPTIMIZATIONS = ("fold", "cse", "fuse_geometry", "fuse_pixels")
+
+
+def optimize_options(optimize) -> Dict[str, bool]:
+    """The switches that ``optimize`` turns on: ``True`` (all), ``False``
+    (none), or a mapping of some of :data:`OPTIMIZATIONS` to booleans (the
+    ones not named stay on)."""
+    if isinstance(optimize, dict) and set(optimize) == set(OPTIMIZATIONS):
+        return dict(optimize)
+    if isinstance(optimize, (bool, np.bool_)):
+        return {name: bool(optimize) for name in OPTIMIZATIONS}
+    if not hasattr(optimize, "items"):
+        raise GraphError(f"optimize must be True, False or a dict of switches "
+                         f"{list(OPTIMIZATIONS)}, got {optimize!r}")
+    unknown = sorted(set(optimize) - set(OPTIMIZATIONS))
+    if unknown:
+        raise GraphError(f"unknown optimize switches {unknown}; known: {list(OPTIMIZATIONS)}")
+    options = {name: True for name in OPTIMIZATIONS}
+    for name, on in optimize.items():
+        if not isinstance(on, (bool, np.bool_)):
+            raise GraphError(f"optimize[{name!r}] must be True or False, got {on!r}")
+        options[name] = bool(on)
+    return options
+
+
 class Compiler:
-    def __init__(self, seed: int, variables: Optional[dict], optimize: bool):
+    def __init__(self, seed: int, variables: Optional[dict], optimize=True):
         self.seed = seed
         self.variables = dict(variables or {})
         self.used_variables = set()
-        self.optimize = optimize
+        self.options = optimize_options(optimize)
         self.memo: Dict[int, IR] = {}
         self.keep = []              # user nodes, so that their ids stay unique
         self.keys: Dict[int, int] = {}
@@ -93,6 +120,19 @@ class Compiler:
         self.scope = 0
         self._kernels = None
         self._fold_cache: Dict[tuple, object] = {}
+
+    def unfolded(self) -> "Compiler":
+        """A compiler like this one (same seed, variables, keys) that does not
+        fold constants, to look at the structure folding would hide."""
+        other = getattr(self, "_unfolded", None)
+        if other is None:
+            options = dict(self.options, fold=False)
+            other = self._unfolded = Compiler(self.seed, self.variables, options)
+            other.keys = self.keys
+            other.shashes = self.shashes
+            other.keep = self.keep
+            other.used_variables = self.used_variables
+        return other
 
     # -- keys ------------------------------------------------------------------
 
@@ -143,6 +183,8 @@ class Compiler:
         ir = self.memo.get(id(node))
         if ir is not None:
             return ir
+        if isinstance(node, Lowered):
+            return node.ir
         if not isinstance(node, g.Node):
             raise GraphError(f"not a graph node: {node!r}")
         self.keep.append(node)
@@ -216,7 +258,7 @@ class Compiler:
             key = self.keys[id(node)]
         if node.branches:
             cond = [inputs[k] for k in range(len(inputs)) if k not in node.branches]
-            if self.optimize and all(c.is_constant for c in cond):
+            if self.options["fold"] and all(c.is_constant for c in cond):
                 try:
                     chosen = node.choose(*[c.value for c in cond])
                 except (GraphError, TypeError, ValueError) as exc:
@@ -224,12 +266,12 @@ class Compiler:
                 if chosen is not None:
                     return inputs[chosen]
         ident = None
-        if self.optimize:
+        if self.options["cse"]:
             ident = (type(node), node.params(), tuple(id(i) for i in inputs), key)
             if ident in self.cse:
                 return self.cse[ident]
         ir = IR(node, inputs, type_, key)
-        if (self.optimize and node.pure and not node.random and not node.branches
+        if (self.options["fold"] and node.pure and not node.random and not node.branches
                 and node.kernel is not None and all(i.is_constant for i in inputs)):
             ir = self._fold(ir)
         if ident is not None:
@@ -293,7 +335,8 @@ class _Emitter:
         if k is None:
             node = ir.node
             k = self.node_index[id(node)] = len(self.nodes)
-            self.nodes.append(NodeInfo(type(node).__name__, node.name or "", node.site))
+            cls = getattr(node, "info_class", None) or type(node).__name__
+            self.nodes.append(NodeInfo(cls, node.name or "", node.site))
         return k
 
     def emit_scope(self, roots: List[IR], available: set):
@@ -476,7 +519,7 @@ def _allocate(em: _Emitter, outputs: List[IR]):
 
 
 def compile_graph(graph, seed: int = 0, variables: Optional[dict] = None,
-                  optimize: bool = True) -> Program:
+                  optimize=True) -> Program:
     """Compile ``graph`` into a :class:`~pixelpipes.program.Program`.
 
     See :meth:`pixelpipes.graph.Graph.compile` for the parameters.
@@ -485,7 +528,8 @@ def compile_graph(graph, seed: int = 0, variables: Optional[dict] = None,
         raise GraphError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     if not graph.outputs:
         raise GraphError("the graph has no outputs; mark results with pp.Output(node, label)")
-    comp = Compiler(int(seed), variables, optimize)
+    options = optimize_options(optimize)
+    comp = Compiler(int(seed), variables, options)
     previous = getattr(_local, "compiler", None)
     _local.compiler = comp
     limit = sys.getrecursionlimit()
@@ -493,6 +537,8 @@ def compile_graph(graph, seed: int = 0, variables: Optional[dict] = None,
     try:
         comp.assign_keys(list(graph.outputs), 0)
         outs = [(o, comp.lower(o)) for o in graph.outputs]
+        fused = Fuser(comp, [ir for _, ir in outs]).run([ir for _, ir in outs])
+        outs = [(o, ir) for (o, _), ir in zip(outs, fused)]
     finally:
         _local.compiler = previous
         sys.setrecursionlimit(limit)

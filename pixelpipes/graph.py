@@ -347,7 +347,7 @@ class Graph:
         self.outputs.append(out)
 
     def compile(self, seed: int = 0, *, variables: Optional[dict] = None,
-                optimize: bool = True):
+                optimize=True):
         """Compile the graph into a :class:`~pixelpipes.pipeline.Pipeline`.
 
         Parameters
@@ -357,8 +357,22 @@ class Graph:
             random node's key it determines every random draw.
         variables : dict, optional
             Values of :class:`Variable` nodes.
-        optimize : bool
-            Constant folding and common sub-expression elimination.
+        optimize : bool or dict, optional
+            ``True`` (default) turns on every optimisation, ``False`` none;
+            a dict switches single ones off (or on), by name:
+
+            ``"fold"``
+                Evaluate nodes whose inputs are all constants once, at
+                compile time (and pick the branch of a constant condition).
+            ``"cse"``
+                Merge identical nodes (common sub-expression elimination).
+            ``"fuse_geometry"``
+                Compile chains of geometric operations into one warp (see
+                ``docs/performance.md``).
+            ``"fuse_pixels"``
+                Compile chains of per-pixel operations into one pass.
+
+            For example ``optimize={"fuse_pixels": False}``.
 
         Returns
         -------

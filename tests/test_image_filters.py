@@ -212,6 +212,16 @@ def test_box_matches_cv2(image, kw, kh, normalize, border):
 
 
 @SETTINGS
+@given(images, st.integers(9, 70), st.integers(1, 40), st.booleans(),
+       st.sampled_from(["constant", "replicate", "reflect", "reflect_101"]))
+def test_box_wide_kernels_match_cv2(image, kw, kh, normalize, border):
+    # wide rows are summed in passes of eight taps up to 16, by doubling above
+    out = run(lambda x: pp.BoxBlur(x, (kw, kh), normalize, border=border), image)
+    ref = cv2.boxFilter(image, -1, (kw, kh), normalize=normalize, borderType=BORDERS[border])
+    assert_close(out, ref, image.dtype, scale=float_scale(image, 1 if normalize else kw * kh))
+
+
+@SETTINGS
 @given(images_of((np.uint8, np.int16, np.float32)), st.integers(1, 6))
 def test_box_unnormalised_float_output(image, k):
     out = run(lambda x: pp.BoxBlur(x, k, False, dtype="float32"), image)
@@ -610,6 +620,20 @@ def test_connected_components_match_cv2(mask, connectivity):
     assert out.max(initial=0) == n - 1
 
 
+@settings(max_examples=15, deadline=None, database=None)
+@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 120), st.integers(1, 150),
+       st.sampled_from([4, 8]), st.floats(0.5, 4))
+def test_connected_components_of_blobs(seed, h, w, connectivity, sigma):
+    # blobs of any non-zero uint8 value: long runs, holes, merges from below
+    rng = np.random.default_rng(seed)
+    field = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), sigma)
+    mask = np.where(field > np.median(field), rng.integers(1, 256, (h, w)), 0).astype(np.uint8)
+    out = run(lambda x: pp.ConnectedComponents(x, connectivity), mask)
+    n, ref = cv2.connectedComponents((mask != 0).astype(np.uint8), connectivity=connectivity,
+                                     ltype=cv2.CV_32S)
+    np.testing.assert_array_equal(out, ref)
+
+
 def test_connected_components_edges():
     for connectivity in (4, 8):
         np.testing.assert_array_equal(
@@ -667,6 +691,18 @@ def test_moments(image, binary):
                                    atol=1e-9 * max(abs(cv["m00"]), 1))
 
 
+@settings(max_examples=10, deadline=None, database=None)
+@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 30), st.integers(33, 700), st.booleans())
+def test_moments_of_wide_uint8_rows(seed, h, w, binary):
+    # uint8 rows are summed in blocks of 32 pixels, then moved to x = 0
+    image = make_image(seed, np.uint8, h, w, None)
+    out = run(lambda x: pp.Moments(x, binary), image)
+    ref = moments_ref(image, binary)
+    for name, value in zip(MOMENT_NAMES, out):
+        if name[1].isdigit():          # the raw moments: sums of exact products
+            assert value == pytest.approx(ref[name], rel=1e-12), name
+
+
 def test_moments_empty_and_errors():
     out = run(lambda x: pp.Moments(x), np.zeros((5, 6), np.uint8))
     np.testing.assert_array_equal(out, 0)
@@ -692,6 +728,28 @@ def test_mask_bounding_box(image, density):
         if mask.dtype == np.uint8 and mask.ndim == 2:
             x, y, w, h = cv2.boundingRect(mask)
             np.testing.assert_array_equal(out, [x, y, x + w, y + h])
+
+
+@SETTINGS
+@given(st.sampled_from(DTYPES), st.sampled_from([None, 1, 2, 3, 4]), st.integers(1, 90),
+       st.integers(1, 90), st.integers(0, 2**31), st.integers(0, 4))
+def test_mask_bounding_box_of_blobs(dtype, channels, h, w, seed, nblobs):
+    # a few rectangles in one channel over a background of -0.0 (zero) or
+    # 0: rows far from the box and the columns outside it get tested apart
+    rng = np.random.default_rng(seed)
+    shape = (h, w) if channels is None else (h, w, channels)
+    mask = np.zeros(shape, dtype)
+    if dtype == np.float32:
+        mask[...] = -0.0
+    for _ in range(nblobs):
+        y, x = rng.integers(0, h), rng.integers(0, w)
+        dy, dx = rng.integers(1, h - y + 1), rng.integers(1, w - x + 1)
+        c = rng.integers(0, channels or 1)
+        mask[y:y + dy, x:x + dx, ...].reshape(dy, dx, -1)[..., c] = 1
+    any_c = mask != 0 if mask.ndim == 2 else (mask != 0).any(axis=2)
+    ys, xs = np.nonzero(any_c)
+    want = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] if len(ys) else [0, 0, 0, 0]
+    np.testing.assert_array_equal(run(lambda x: pp.MaskBoundingBox(x), mask), want)
 
 
 def test_mask_bounding_box_edges():

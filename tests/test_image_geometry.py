@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 import pixelpipes as pp
 
@@ -255,6 +255,26 @@ def test_resized_crop_matches_crop_then_resize():
     assert_close(out, cv2.resize(image[4:, :5], (10, 12)))
     with pytest.raises(pp.PixelPipesError, match="lies outside"):
         run(image, lambda z: pp.ResizedCrop(z, 10, 0, 3, 3, (2, 2)))
+
+
+@SETTINGS
+@given(image=images, box=st.tuples(st.integers(0, 47), st.integers(0, 47), st.integers(1, 48),
+                                   st.integers(1, 48)),
+       oh=st.integers(1, 60), ow=st.integers(1, 60),
+       interpolation=st.sampled_from(sorted(INTERPOLATIONS)))
+def test_resized_crop_reads_the_window_in_place(image, box, oh, ow, interpolation):
+    """ResizedCrop hands the resampling engine a window of the image (rows a
+    full image row apart): bit-identical to resizing a copy of the crop, and
+    close to cv2.resize of it."""
+    x, y, w, h = box
+    H, W = image.shape[:2]
+    assume(x < W and y < H)
+    crop = np.ascontiguousarray(image[y:y + h, x:x + w])
+    out = run(image, lambda z: pp.ResizedCrop(z, x, y, w, h, (oh, ow), interpolation))
+    copy = run(crop, lambda z: pp.Resize(z, (oh, ow), interpolation))
+    np.testing.assert_array_equal(out, copy)
+    ref = like(cv2.resize(crop, (ow, oh), interpolation=INTERPOLATIONS[interpolation]), crop)
+    assert_close(out, ref)
 
 
 # ------------------------------------------------------------------ crops and padding

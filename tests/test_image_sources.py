@@ -741,16 +741,18 @@ def test_every_public_name_documented_and_exported():
             assert "Parameters" in obj.__doc__, name
 
 
-def test_gallery_examples_run():
+def test_gallery_examples_run(monkeypatch):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "docs" / "gallery" / "sources.py"
+    gallery = Path(__file__).resolve().parent.parent / "docs" / "gallery"
+    monkeypatch.syspath_prepend(str(gallery))          # for its _draw helpers
+    path = gallery / "sources.py"
     spec = importlib.util.spec_from_file_location("gallery_sources", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     from pixelpipes.data import load_photo
-    for title, function in module.EXAMPLES:
+    for title, function, *_ in module.EXAMPLES:
         with pp.Graph() as graph:
             pp.Output(function(pp.Constant(load_photo("astronaut"))), "out")
         out = graph.compile().run(0)["out"]

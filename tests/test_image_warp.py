@@ -201,6 +201,33 @@ def test_warp_photo_runtime_path(interpolation, perspective):
     assert_close(out, ref, np.uint8, comparable(sx, sy, h, w, interpolation, "constant"))
 
 
+@settings(**SETTINGS)
+@given(dtype=st.sampled_from(DTYPES), channels=st.sampled_from([0, 3]),
+       interpolation=st.sampled_from(list(INTERP)), border=st.sampled_from(list(BORDER)),
+       box=st.tuples(st.integers(0, 20), st.integers(0, 20), st.integers(2, 30),
+                     st.integers(2, 30)),
+       params=matrices, seed=st.integers(0, 2 ** 32 - 1))
+def test_warp_of_a_crop_borders_at_the_crop(dtype, channels, interpolation, border, box,
+                                            params, seed):
+    """A warp of a crop samples the crop only: its border is the crop's edge,
+    never the surrounding pixels of the full image."""
+    x, y, w, h = box
+    rng = np.random.default_rng(seed)
+    image = random_image(rng, 40, 45, channels, dtype)
+    crop = image[y:y + h, x:x + w]
+    h, w = crop.shape[:2]
+    assume(not opencv_hangs(interpolation, border, h, w))
+    m = affine_matrix(params)
+    out = run(lambda: pp.Warp(pp.Crop(runtime(image), x, y, w, h), m, size=(h, w),
+                              interpolation=interpolation, border=border, value=5))
+    ref = cv2.warpAffine(reference_input(np.ascontiguousarray(crop)), m[:2], (w, h),
+                         flags=INTERP[interpolation], borderMode=BORDER[border],
+                         borderValue=(5,) * 4)
+    ref = finish_reference(ref, crop)
+    sx, sy = source_coordinates(np.linalg.inv(m), h, w, False)
+    assert_close(out, ref, dtype, comparable(sx, sy, h, w, interpolation, border))
+
+
 def test_warp_folded_equals_runtime():
     rng = np.random.default_rng(5)
     image = random_image(rng, 23, 31, 3, np.uint8)

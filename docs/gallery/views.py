@@ -202,6 +202,22 @@ def rectangle_corners(image):
     return _Sized(image, build)
 
 
+def geometry_view(image):
+    """Keypoints drawn on the photo, then the photo through a random resized
+    crop and a flip: GeometryView moves the points with the pixels."""
+    def build(im, h, w):
+        points = pp.Constant(np.array([[0.3 * w, 0.35 * h], [0.62 * w, 0.3 * h],
+                                       [0.48 * w, 0.6 * h], [0.5 * w, 0.85 * h]],
+                                      np.float32))
+        marked = paint(im, pp.PointsMask(points, (h, w), radius=max(2, w // 60), value=1), RED)
+        out = pp.Flip(pp.ResizedCrop(im, w // 8, h // 10, 3 * w // 4, 3 * h // 4, (h, w)))
+        moved = pp.TransformPoints(points, pp.GeometryView(out, im))
+        dots = pp.PointsMask(moved, (h, w), radius=max(2, w // 60), value=1)
+        return tiles([thumbnail(marked, h // 2, w // 2),
+                      thumbnail(paint(out, dots, CYAN), h // 2, w // 2)], 2)
+    return _Sized(image, build)
+
+
 EXAMPLES = [
     ("RotateView (about the centre, through Warp)", rotate),
     ("AffineView: scale, shear, rotate", affine),
@@ -210,6 +226,7 @@ EXAMPLES = [
     ("RandomPatchView (scale 0.8 to 1.6)", random_patch),
     ("PolygonMask: a star", polygon_mask),
     ("TransformPoints + PointsMask: keypoints follow the warp", points_follow_warp),
+    ("GeometryView: keypoints follow a crop, resize and flip", geometry_view),
     ("TransformRectangle: a box follows the warp", rectangle_follows_warp),
     ("IdentityView: Warp by it leaves the photo as it is",
      _warped(lambda im, h, w: pp.IdentityView())),

@@ -20,7 +20,7 @@ cdef extern from "_atomic.h" nogil:
 from pixelpipes._core._kernel cimport (
     pp_aligned_alloc, pp_aligned_calloc, pp_aligned_free,
     Value, Buffer, Frame, Instr, Program, kernel_t, MAX_DIMS, ERROR_SIZE,
-    N_SCRATCH, KIND_TENSOR, KIND_STRING, KIND_LIST, CTL_KERNEL, CTL_JUMP,
+    N_SCRATCH, MAX_DIRECT, KIND_TENSOR, KIND_STRING, KIND_LIST, CTL_KERNEL, CTL_JUMP,
     CTL_JUMP_IF_FALSE, CTL_JUMP_TABLE, CTL_MOVE, itemsize, truthy, load_int,
     snprintf,
 )
@@ -474,7 +474,16 @@ cdef class Executor:
                 for b in prange(B, schedule="dynamic", chunksize=chunk):
                     if cancelp[0] or idx[b] >= pp_atomic_load_i64(lowestp):
                         continue
+                    # kernels making a fixed output write it into its row
+                    f.n_direct = 0
+                    for j in range(nfix):
+                        if f.n_direct < MAX_DIRECT and fix_row[j] > 0:
+                            f.direct_slot[f.n_direct] = fix_slot[j]
+                            f.direct_bytes[f.n_direct] = fix_row[j]
+                            f.direct_ptr[f.n_direct] = fix_base[j] + b * fix_row[j]
+                            f.n_direct = f.n_direct + 1
                     rc = run_sample(f, idx[b])
+                    f.n_direct = 0
                     if rc != 0:
                         if fails[t].sample < 0 or idx[b] < fails[t].sample:
                             fails[t].sample = idx[b]
@@ -499,7 +508,8 @@ cdef class Executor:
                                          "value does not match the output's fixed type and shape")
                             pp_atomic_min_i64(lowestp, idx[b])
                             break
-                        memcpy(fix_base[j] + b * fix_row[j], v.data, fix_row[j])
+                        if v.data != fix_base[j] + b * fix_row[j]:
+                            memcpy(fix_base[j] + b * fix_row[j], v.data, fix_row[j])
                     for j in range(nvar):
                         if clone_value(&var_out[b * nvar + j], &f.slots[var_slot[j]]) != 0:
                             if fails[t].sample < 0 or idx[b] < fails[t].sample:

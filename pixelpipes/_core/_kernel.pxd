@@ -26,6 +26,7 @@ cdef enum:
     MAX_DIMS = 8
     ERROR_SIZE = 320
     N_SCRATCH = 4
+    MAX_DIRECT = 4
 
 # Element types: the numbering is part of the saved-program format.
 cdef enum DType:
@@ -102,6 +103,14 @@ cdef struct Frame:
     int64_t grows           # buffer (re)allocations so far, for tests
     Value missing           # what a missing argument reads as (see ``arg``)
     char zeros[64]
+    # Batch outputs written in place (see ``new_tensor``); set by the
+    # executor around one sample, else ``n_direct`` is 0.  (Fields are only
+    # ever appended to Frame: a module built against an older layout still
+    # reads every field it knows at the same offset.)
+    int32_t n_direct
+    int32_t direct_slot[MAX_DIRECT]
+    size_t direct_bytes[MAX_DIRECT]
+    char* direct_ptr[MAX_DIRECT]
     char padding[64]        # frames sit in one array: keep threads' lines apart
 
 
@@ -182,7 +191,11 @@ cdef inline char* scratch(Frame* f, int which, size_t nbytes) noexcept nogil:
 
 cdef inline Value* new_tensor(Frame* f, const Instr* ins, int dtype, int ndim,
                               const Py_ssize_t* shape) noexcept nogil:
-    """Make the output slot a fresh C-contiguous tensor (contents undefined)."""
+    """Make the output slot a fresh C-contiguous tensor (contents undefined).
+
+    When the slot is a batch output of the sample being made and the tensor
+    has the size of its row, the tensor *is* that row of the batch array (the
+    executor then has nothing to copy)."""
     cdef Py_ssize_t n = 1
     cdef int d
     cdef Value* v = &f.slots[ins.out]
@@ -197,9 +210,14 @@ cdef inline Value* new_tensor(Frame* f, const Instr* ins, int dtype, int ndim,
         if shape[d] > 0 and n > MAX_TENSOR_BYTES / 8 / shape[d]:
             return <Value*>fail_null(f, "tensor too large (more than 2**48 bytes)")
         n *= shape[d]
-    p = reserve(f, &f.buffers[ins.out], <size_t>(n * itemsize(dtype)) + 1)
+    p = NULL
+    for d in range(f.n_direct):
+        if f.direct_slot[d] == ins.out and f.direct_bytes[d] == <size_t>(n * itemsize(dtype)):
+            p = f.direct_ptr[d]
     if p == NULL:
-        return NULL
+        p = reserve(f, &f.buffers[ins.out], <size_t>(n * itemsize(dtype)) + 1)
+        if p == NULL:
+            return NULL
     v.kind = KIND_TENSOR
     v.dtype = dtype
     v.ndim = ndim

@@ -15,13 +15,19 @@ tolerances):
     parabolas along each row), or OpenCV's two-pass chamfer masks with its
     16-bit fixed-point weights.
 ``connected_components``
-    One raster pass with union-find (the smaller label becomes the root),
-    then labels renumbered in OpenCV's order.
-``moments`` / ``mask_bounding_box``
-    Single passes over the rows.
+    One raster pass over runs of foreground pixels with union-find (the
+    smaller label becomes the root), then labels renumbered in OpenCV's order
+    and painted run by run.
+``moments``
+    A single pass over the rows.
+``mask_bounding_box``
+    The first and last non-empty rows from either end, then in between only
+    the columns outside the box found so far, eight bytes at a time.
 """
 
-from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uintptr_t
+from libc.stdint cimport (
+    uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t,
+)
 from libc.string cimport memcpy, memset
 from libc.math cimport sqrt, floor, fabs, rint, INFINITY
 
@@ -32,10 +38,30 @@ from pixelpipes._core._kernel cimport (
 )
 from pixelpipes._core._image cimport ImageView, as_image, border_index, BORDER_REPLICATE
 
+cdef extern from *:
+    """
+    /* The moments row loop is compiled for AVX2 and for the baseline, chosen
+       at load time (GNU ifunc), as in _ops_color.pyx; integer sums, so the
+       clones agree exactly. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
+    #define PP_ANALYSIS_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
+    #else
+    #define PP_ANALYSIS_CLONED_VOID void
+    #endif
+    """
+    ctypedef void cloned_void "PP_ANALYSIS_CLONED_VOID"
+
 cdef Py_ssize_t MAX_WORK_BYTES = 1 << 31
 
 
 # ============================================================== helpers
+
+cdef inline uint64_t load_u64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t w
+    memcpy(&w, p, 8)
+    return w
+
 
 cdef inline Py_ssize_t align64(Py_ssize_t n) noexcept nogil:
     return (n + 63) & ~(<Py_ssize_t>63)
@@ -671,16 +697,54 @@ cdef inline int32_t uf_union(int32_t* parent, int32_t a, int32_t b) noexcept nog
     return b
 
 
+cdef inline bint has_zero_byte(uint64_t v) noexcept nogil:
+    # exact: a borrow can only start at a zero byte
+    return ((v - <uint64_t>0x0101010101010101) & ~v & <uint64_t>0x8080808080808080) != 0
+
+
+cdef Py_ssize_t row_runs(const uint8_t* p, Py_ssize_t W, int32_t* rs, int32_t* re) noexcept nogil:
+    """The runs of non-zero bytes of a row as [rs[k], re[k]); their count.
+    Zeros and non-zeros are skipped eight bytes at a time."""
+    cdef Py_ssize_t x = 0, k = 0, s
+    while True:
+        while x + 8 <= W and load_u64(p + x) == 0:
+            x += 8
+        while x < W and p[x] == 0:
+            x += 1
+        if x >= W:
+            return k
+        s = x
+        while x + 8 <= W and not has_zero_byte(load_u64(p + x)):
+            x += 8
+        while x < W and p[x] != 0:
+            x += 1
+        rs[k] = <int32_t>s
+        re[k] = <int32_t>x
+        k += 1
+
+
 cdef int k_connected_components(Frame* f, const Instr* ins) noexcept nogil:
-    """Input: mask.  iparams: connectivity (4 or 8)."""
+    """Input: mask.  iparams: connectivity (4 or 8).
+
+    Run-based two-pass labelling: each run of foreground pixels of a row takes
+    the label of the first run it touches in the row above, or a new one
+    (labels in raster order), and is merged with the others it touches
+    (union-find, the smaller label stays the root).  The final labels are
+    then numbered in OpenCV's order and painted run by run."""
     cdef ImageView im
     cdef int conn = <int>iparam(f, ins, 0)
-    cdef Py_ssize_t H, W, n, y, x, by, bx, yy, xx, i
-    cdef uint8_t* nz
+    cdef Py_ssize_t H, W, n, y, x, i, j, k, a, b, maxruns
+    cdef Py_ssize_t reach = 1 if conn == 8 else 0   # how far a diagonal reaches
+    cdef const uint8_t* nz
+    cdef uint8_t* nzbuf
     cdef int32_t* parent
-    cdef int32_t* lab
     cdef int32_t* final
-    cdef int32_t next_label = 1, l, r, count
+    cdef int32_t* rs
+    cdef int32_t* re
+    cdef int32_t* rl
+    cdef int32_t* row0          # index of each row's first run; row0[H] = total
+    cdef int32_t* o
+    cdef int32_t next_label = 1, l, r, count, v
     cdef char* mem
     cdef Value* out
     if as_plane(f, arg(f, ins, 0), &im, "the mask") < 0:
@@ -695,88 +759,88 @@ cdef int k_connected_components(Frame* f, const Instr* ins) noexcept nogil:
         return 0
     if n >= 2147483647:
         return fail(f, "ConnectedComponents: the image has too many pixels")
-    mem = work(f, 0, align64(n) + 2 * align64((n + 2) * sizeof(int32_t)))
+    maxruns = H * ((W + 1) // 2)
+    mem = work(f, 0, align64(n) + 5 * align64((maxruns + 2) * sizeof(int32_t))
+               + align64((H + 1) * sizeof(int32_t)))
     if mem == NULL:
         return -1
-    nz = <uint8_t*>mem
-    parent = <int32_t*>(mem + align64(n))
-    final = <int32_t*>(mem + align64(n) + align64((n + 2) * sizeof(int32_t)))
-    lab = <int32_t*>out.data
-    nonzero_u8(im.data, im.dtype, n, nz)
+    nzbuf = <uint8_t*>mem
+    rs = <int32_t*>(mem + align64(n))
+    re = rs + align64((maxruns + 2) * sizeof(int32_t)) // 4
+    rl = re + align64((maxruns + 2) * sizeof(int32_t)) // 4
+    parent = rl + align64((maxruns + 2) * sizeof(int32_t)) // 4
+    final = parent + align64((maxruns + 2) * sizeof(int32_t)) // 4
+    row0 = final + align64((maxruns + 2) * sizeof(int32_t)) // 4
+    if im.dtype == DT_UINT8:
+        nz = <const uint8_t*>im.data
+    else:
+        nonzero_u8(im.data, im.dtype, n, nzbuf)
+        nz = nzbuf
     parent[0] = 0
-    # provisional labels in raster order, with the decision tree of
-    # Wu et al.'s scan (SAUF): with neighbours  a b c / d e,  a foreground
-    # ``b`` is already connected to ``a``, ``c`` and ``d``, so most pixels copy
-    # one label and only few need a union
+    k = 0
     for y in range(H):
-        for x in range(W):
-            i = y * W + x
-            if not nz[i]:
-                lab[i] = 0
-                continue
+        row0[y] = <int32_t>k
+        k += row_runs(nz + y * W, W, rs + k, re + k)
+        # runs of the row above touching [rs - reach, re + reach)
+        j = row0[y - 1] if y > 0 else 0
+        for i in range(row0[y], k):
             l = 0
-            if conn == 8:
-                if y > 0 and nz[i - W]:
-                    l = lab[i - W]
-                elif y > 0 and x + 1 < W and nz[i - W + 1]:
-                    l = lab[i - W + 1]
-                    if x > 0 and nz[i - W - 1]:
-                        l = uf_union(parent, l, lab[i - W - 1])
-                    elif x > 0 and nz[i - 1]:
-                        l = uf_union(parent, l, lab[i - 1])
-                elif y > 0 and x > 0 and nz[i - W - 1]:
-                    l = lab[i - W - 1]
-                elif x > 0 and nz[i - 1]:
-                    l = lab[i - 1]
-            else:
-                if y > 0 and nz[i - W]:
-                    l = lab[i - W]
-                    if x > 0 and nz[i - 1]:
-                        l = uf_union(parent, l, lab[i - 1])
-                elif x > 0 and nz[i - 1]:
-                    l = lab[i - 1]
+            if y > 0:
+                while j < row0[y] and re[j] + reach <= rs[i]:
+                    j += 1
+                a = j
+                while a < row0[y] and rs[a] < re[i] + reach:
+                    l = rl[a] if l == 0 else uf_union(parent, l, rl[a])
+                    a += 1
             if l == 0:
                 l = next_label
                 parent[l] = l
                 next_label += 1
-            lab[i] = l
-    # final numbering in OpenCV's order
-    for l in range(next_label):
+            rl[i] = l
+    row0[H] = <int32_t>k
+    # flatten: parents are never larger than their children (the smaller
+    # root wins), so one increasing pass makes every parent a root
+    for l in range(1, next_label):
+        parent[l] = parent[parent[l]]
         final[l] = 0
+    final[0] = 0
     count = 0
     if conn == 4:
         # first pixel in raster order == smallest provisional label
         for l in range(1, next_label):
-            r = uf_find(parent, l)
-            if final[r] == 0:
+            if parent[l] == l:
                 count += 1
-                final[r] = count
+                final[l] = count
     else:
-        # first 2x2 block (block rows of two pixel rows, scanned in raster
-        # order) holding a pixel of the component
-        by = 0
-        while by < H:
-            bx = 0
-            while bx < W:
-                for yy in range(by, by + 2 if by + 2 <= H else H):
-                    for xx in range(bx, bx + 2 if bx + 2 <= W else W):
-                        if nz[yy * W + xx]:
-                            r = uf_find(parent, lab[yy * W + xx])
-                            if final[r] == 0:
-                                count += 1
-                                final[r] = count
-                bx += 2
-            by += 2
-    # provisional label -> final label, then one gather per pixel.  Parents
-    # are never larger than their children (the smaller root wins), so one
-    # increasing pass flattens the forest.
-    for l in range(1, next_label):
-        parent[l] = parent[parent[l]]
-    for l in range(1, next_label):
-        final[l] = final[parent[l]]
-    final[0] = 0
-    for i in range(n):
-        lab[i] = final[lab[i]]
+        # OpenCV numbers by the first 2x2 block (block rows of two pixel
+        # rows, raster order) holding a pixel of the component: the runs of
+        # both rows merged by start column give that order, because the
+        # pixels of one 2x2 block are all 8-connected
+        y = 0
+        while y < H:
+            a = row0[y]
+            b = row0[y + 1]
+            i = b
+            j = row0[y + 2] if y + 1 < H else b
+            while a < b or i < j:
+                if i >= j or (a < b and rs[a] <= rs[i]):
+                    r = parent[rl[a]]
+                    a += 1
+                else:
+                    r = parent[rl[i]]
+                    i += 1
+                if final[r] == 0:
+                    count += 1
+                    final[r] = count
+            y += 2
+    # paint the runs
+    o = <int32_t*>out.data
+    memset(o, 0, n * sizeof(int32_t))
+    for y in range(H):
+        for i in range(row0[y], row0[y + 1]):
+            v = final[parent[rl[i]]]
+            for x in range(rs[i], re[i]):
+                o[y * W + x] = v
     return 0
 
 
@@ -832,10 +896,46 @@ cdef void row_sums_t(const mpix_t* row, Py_ssize_t W, bint binary, double* s) no
     s[3] = a3 + b3
 
 
+cdef enum:
+    MOMENT_TILE = 32        # uint8 pixels per block of integer sums
+
+
+cdef cloned_void row_sums_u8(const uint8_t* row, Py_ssize_t W, bint binary,
+                             double* s) noexcept nogil:
+    """``row_sums_t`` for uint8, as OpenCV does: exact int32 sums of
+    ``p, x p, x^2 p, x^3 p`` over blocks of 32 pixels (x from the block's
+    start: they cannot overflow, and integer sums vectorise), moved to the
+    row's origin in double with the binomial expansion."""
+    cdef Py_ssize_t x0 = 0, j, m
+    cdef int32_t p, b0, b1, b2, b3
+    cdef double d0, a0 = 0, a1 = 0, a2 = 0, a3 = 0
+    while x0 < W:
+        m = W - x0 if W - x0 < MOMENT_TILE else MOMENT_TILE
+        b0 = 0; b1 = 0; b2 = 0; b3 = 0
+        for j in range(m):
+            p = row[x0 + j]
+            if binary:
+                p = p != 0
+            b0 += p
+            b1 += <int32_t>j * p
+            b2 += <int32_t>(j * j) * p
+            b3 += <int32_t>(j * j * j) * p
+        d0 = <double>x0
+        a0 += b0
+        a1 += d0 * b0 + b1
+        a2 += d0 * d0 * b0 + 2 * d0 * b1 + b2
+        a3 += d0 * d0 * d0 * b0 + 3 * d0 * d0 * b1 + 3 * d0 * b2 + b3
+        x0 += m
+    s[0] = a0
+    s[1] = a1
+    s[2] = a2
+    s[3] = a3
+
+
 cdef void row_sums(const char* row, int dtype, Py_ssize_t W, bint binary,
                    double* s) noexcept nogil:
     if dtype == DT_UINT8:
-        row_sums_t(<const uint8_t*>row, W, binary, s)
+        row_sums_u8(<const uint8_t*>row, W, binary, s)
     elif dtype == DT_UINT16:
         row_sums_t(<const uint16_t*>row, W, binary, s)
     elif dtype == DT_INT16:
@@ -910,44 +1010,62 @@ cdef int k_moments(Frame* f, const Instr* ins) noexcept nogil:
 
 # ============================================================== bounding box
 
-cdef inline bint px_nonzero(const char* p, int dtype, Py_ssize_t cn) noexcept nogil:
-    cdef Py_ssize_t c
-    for c in range(cn):
-        if dtype == DT_FLOAT32:
-            if (<const float*>p)[c] != 0:
-                return True
-        elif dtype == DT_UINT8:
-            if (<const uint8_t*>p)[c] != 0:
-                return True
-        elif (<const uint16_t*>p)[c] != 0:
-            return True
-    return False
+cdef Py_ssize_t first_nz(const uint8_t* p, Py_ssize_t n, bint fl) noexcept nogil:
+    """Index of the first non-zero element among ``n`` (bytes, or float32
+    when ``fl``: -0.0 counts as zero, NaN as non-zero), or ``n``."""
+    cdef Py_ssize_t i = 0, nb = n * 4 if fl else n
+    # words of 8 bytes, four at a time, stop at the first non-zero block;
+    # a float is non-zero exactly when its bits without the sign bit are
+    cdef uint64_t m = 0x7FFFFFFF7FFFFFFF if fl else 0xFFFFFFFFFFFFFFFF
+    cdef const uint32_t* w32 = <const uint32_t*>p
+    while i + 32 <= nb:
+        if ((load_u64(p + i) | load_u64(p + i + 8) | load_u64(p + i + 16)
+             | load_u64(p + i + 24)) & m) != 0:
+            break
+        i += 32
+    if fl:
+        i >>= 2
+        while i < n and (w32[i] & 0x7FFFFFFF) == 0:
+            i += 1
+        return i
+    while i < n and p[i] == 0:
+        i += 1
+    return i
 
 
-cdef bint row_any(const char* row, int dtype, Py_ssize_t nbytes, Py_ssize_t n) noexcept nogil:
-    """Whether a row of ``n`` elements (``nbytes`` bytes) has a non-zero."""
-    cdef Py_ssize_t i
-    cdef uint8_t acc = 0
-    cdef const uint8_t* b = <const uint8_t*>row
-    cdef const float* fl = <const float*>row
-    if dtype != DT_FLOAT32:
-        # integers are non-zero exactly when a byte is
-        for i in range(nbytes):
-            acc |= b[i]
-        return acc != 0
-    for i in range(n):
-        if fl[i] != 0:
-            return True
-    return False
+cdef Py_ssize_t last_nz(const uint8_t* p, Py_ssize_t n, bint fl) noexcept nogil:
+    """Index of the last non-zero element among ``n`` (as ``first_nz``), or -1."""
+    cdef Py_ssize_t i = n * 4 if fl else n       # bytes still to test
+    cdef uint64_t m = 0x7FFFFFFF7FFFFFFF if fl else 0xFFFFFFFFFFFFFFFF
+    cdef const uint32_t* w32 = <const uint32_t*>p
+    while i >= 32:
+        if ((load_u64(p + i - 8) | load_u64(p + i - 16) | load_u64(p + i - 24)
+             | load_u64(p + i - 32)) & m) != 0:
+            break
+        i -= 32
+    if fl:
+        i = (i >> 2) - 1
+        while i >= 0 and (w32[i] & 0x7FFFFFFF) == 0:
+            i -= 1
+        return i
+    i -= 1
+    while i >= 0 and p[i] == 0:
+        i -= 1
+    return i
 
 
 cdef int k_mask_bounding_box(Frame* f, const Instr* ins) noexcept nogil:
-    """Input: mask -> float32 (x0, y0, x1, y1); zeros for an empty mask."""
+    """Input: mask -> float32 (x0, y0, x1, y1); zeros for an empty mask.
+
+    Finds the first and the last non-empty rows from either end, then tests
+    in each row between them only the columns outside the box found so far,
+    so that a mask is read once at most and mostly much less."""
     cdef ImageView im
-    cdef Py_ssize_t H, W, cn, y, x, isz, rowbytes
-    cdef Py_ssize_t x0, x1, y0 = -1, y1 = -1
+    cdef Py_ssize_t H, W, y, y0, y1, x0, x1, k = 0
+    cdef Py_ssize_t esz, psz, ne, pe
+    cdef bint fl
     cdef Py_ssize_t shape[1]
-    cdef const char* row
+    cdef const uint8_t* row
     cdef float* o
     cdef Value* out
     if as_image(f, arg(f, ins, 0), &im) < 0:
@@ -957,34 +1075,48 @@ cdef int k_mask_bounding_box(Frame* f, const Instr* ins) noexcept nogil:
     if out == NULL:
         return -1
     o = <float*>out.data
+    o[0] = 0; o[1] = 0; o[2] = 0; o[3] = 0
     H = im.height
     W = im.width
-    cn = im.channels
-    isz = itemsize(im.dtype)
-    rowbytes = W * cn * isz
-    x0 = W
-    x1 = -1
-    for y in range(H):
-        row = im.data + y * rowbytes
-        if not row_any(row, im.dtype, rowbytes, W * cn):
-            continue
-        if y0 < 0:
-            y0 = y
-        y1 = y
-        x = 0
-        while x < x0 and not px_nonzero(row + x * cn * isz, im.dtype, cn):
-            x += 1
-        if x < x0:
-            x0 = x
-        x = W - 1
-        while x > x1 and not px_nonzero(row + x * cn * isz, im.dtype, cn):
-            x -= 1
-        if x > x1:
-            x1 = x
-    if y0 < 0:
-        o[0] = 0; o[1] = 0; o[2] = 0; o[3] = 0
-    else:
-        o[0] = <float>x0; o[1] = <float>y0; o[2] = <float>(x1 + 1); o[3] = <float>(y1 + 1)
+    fl = im.dtype == DT_FLOAT32
+    # elements: float32 values, or bytes (an integer is non-zero exactly when
+    # one of its bytes is); ``pe`` of them per pixel, ``ne`` per row
+    esz = 4 if fl else 1
+    pe = im.channels * itemsize(im.dtype) // esz
+    ne = W * pe
+    psz = pe * esz
+    y0 = 0
+    while y0 < H:
+        k = first_nz(<const uint8_t*>im.data + y0 * ne * esz, ne, fl)
+        if k < ne:
+            break
+        y0 += 1
+    if y0 == H:
+        return 0
+    row = <const uint8_t*>im.data + y0 * ne * esz
+    x0 = k // pe
+    x1 = last_nz(row, ne, fl) // pe
+    y1 = H - 1
+    while y1 > y0:
+        row = <const uint8_t*>im.data + y1 * ne * esz
+        k = first_nz(row, ne, fl)
+        if k < ne:
+            x0 = x0 if x0 < k // pe else k // pe
+            k = last_nz(row, ne, fl) // pe
+            x1 = x1 if x1 > k else k
+            break
+        y1 -= 1
+    for y in range(y0 + 1, y1):
+        row = <const uint8_t*>im.data + y * ne * esz
+        if x0 > 0:
+            k = first_nz(row, x0 * pe, fl)
+            if k < x0 * pe:
+                x0 = k // pe
+        if x1 < W - 1:
+            k = last_nz(row + (x1 + 1) * psz, (W - 1 - x1) * pe, fl)
+            if k >= 0:
+                x1 += 1 + k // pe
+    o[0] = <float>x0; o[1] = <float>y0; o[2] = <float>(x1 + 1); o[3] = <float>(y1 + 1)
     return 0
 
 

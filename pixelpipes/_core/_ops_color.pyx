@@ -375,38 +375,67 @@ cdef cloned_void to_gray_f32(const float* s, float* d, Py_ssize_t n, Py_ssize_t 
         d[i] = s[cn * i] * c0 + s[cn * i + 1] * c1 + s[cn * i + 2] * c2
 
 
+cdef enum:
+    HSV_CHUNK = 256         # pixels per chunk of the HSV loops (stack buffers)
+
+
 cdef cloned_void rgb_to_hsv_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) noexcept nogil:
-    """OpenCV's RGB2HSV_b, hue range 180."""
-    cdef Py_ssize_t i
-    cdef bint rgb = bidx == 2
-    cdef int b, g, r, v, vmin, diff, h, sat
-    for i in range(n):
-        b = (s[3 * i + 2] if rgb else s[3 * i])
-        g = s[3 * i + 1]
-        r = (s[3 * i] if rgb else s[3 * i + 2])
-        v = b if b > g else g
-        v = v if v > r else r
-        vmin = b if b < g else g
-        vmin = vmin if vmin < r else r
-        diff = v - vmin
-        # OpenCV's 12-bit reciprocal tables, round((255 << 12) / v) and
-        # round((180 << 12) / (6 diff)), are these float32 quotients rounded
-        # (checked for every v): a division vectorises, a table lookup does not
-        sat = (diff * <int32_t>round_even(<float>1044480.0 / <float>(v if v > 0 else 1))
-               + (1 << 11)) >> 12
-        if v == r:
-            h = g - b
-        elif v == g:
-            h = b - r + 2 * diff
-        else:
-            h = r - g + 4 * diff
-        h = (h * <int32_t>round_even(<float>122880.0 / <float>(diff if diff > 0 else 1))
-             + (1 << 11)) >> 12
-        if h < 0:
-            h += 180
-        d[3 * i] = <uint8_t>h
-        d[3 * i + 1] = <uint8_t>sat
-        d[3 * i + 2] = <uint8_t>v
+    """OpenCV's RGB2HSV_b, hue range 180.  In chunks of three loops (bytes
+    to int32, the arithmetic, back to bytes), as ``hsv_to_rgb_u8``."""
+    cdef Py_ssize_t i, i0, m
+    cdef int32_t b, g, r, v, vmin, diff, h, sat
+    cdef int32_t c0[HSV_CHUNK]
+    cdef int32_t c1[HSV_CHUNK]
+    cdef int32_t c2[HSV_CHUNK]
+    cdef int32_t* pb = &c0[0]       # blue comes from channel bidx
+    cdef int32_t* pr = &c2[0]
+    cdef const uint8_t* sp
+    cdef uint8_t* dp
+    if bidx == 2:
+        pb = &c2[0]
+        pr = &c0[0]
+    i0 = 0
+    while i0 < n:
+        m = n - i0 if n - i0 < HSV_CHUNK else HSV_CHUNK
+        sp = s + 3 * i0
+        dp = d + 3 * i0
+        for i in range(m):
+            c0[i] = sp[3 * i]
+            c1[i] = sp[3 * i + 1]
+            c2[i] = sp[3 * i + 2]
+        for i in range(m):
+            b = pb[i]
+            g = c1[i]
+            r = pr[i]
+            v = b if b > g else g
+            v = v if v > r else r
+            vmin = b if b < g else g
+            vmin = vmin if vmin < r else r
+            diff = v - vmin
+            # OpenCV's 12-bit reciprocal tables, round((255 << 12) / v) and
+            # round((180 << 12) / (6 diff)), are these float32 quotients
+            # rounded (checked for every v): a division vectorises, a table
+            # lookup does not
+            sat = (diff * <int32_t>round_even(<float>1044480.0 / <float>(v if v > 0 else 1))
+                   + (1 << 11)) >> 12
+            if v == r:
+                h = g - b
+            elif v == g:
+                h = b - r + 2 * diff
+            else:
+                h = r - g + 4 * diff
+            h = (h * <int32_t>round_even(<float>122880.0 / <float>(diff if diff > 0 else 1))
+                 + (1 << 11)) >> 12
+            if h < 0:
+                h += 180
+            c0[i] = h
+            c1[i] = sat
+            c2[i] = v
+        for i in range(m):
+            dp[3 * i] = <uint8_t>c0[i]
+            dp[3 * i + 1] = <uint8_t>c1[i]
+            dp[3 * i + 2] = <uint8_t>c2[i]
+        i0 += m
 
 
 cdef cloned_void rgb_to_hsv_f32(const float* s, float* d, Py_ssize_t n, int bidx) noexcept nogil:
@@ -435,77 +464,124 @@ cdef cloned_void rgb_to_hsv_f32(const float* s, float* d, Py_ssize_t n, int bidx
         d[3 * i + 2] = v
 
 
-cdef inline inline_void hsv_sector_select(int sector, float t0, float t1, float t2, float t3,
-                                         float* b, float* g, float* r) noexcept nogil:
+cdef inline inline_void hsv_coeffs(int sector, float frac, float* cb, float* cg,
+                                  float* cr) noexcept nogil:
     """OpenCV's sector table {1,3,0} {1,0,2} {3,0,1} {0,2,1} {0,1,3} {2,1,0}
-    (indices into t0..t3 for b, g, r) as a sum of masked values (exact: the
-    other terms are zeros), which vectorises where nested selects do not
-    (saturation 0 needs no case: then t1 = t2 = t3 = t0)."""
-    cdef float m0 = <float>(sector == 0), m1 = <float>(sector == 1)
-    cdef float m2 = <float>(sector == 2), m3 = <float>(sector == 3)
-    cdef float m4 = <float>(sector == 4), m5 = <float>(sector == 5)
-    b[0] = (m0 + m1) * t1 + m2 * t3 + (m3 + m4) * t0 + m5 * t2
-    g[0] = m0 * t3 + (m1 + m2) * t0 + m3 * t2 + (m4 + m5) * t1
-    r[0] = (m0 + m5) * t0 + m1 * t2 + (m2 + m3) * t1 + m4 * t3
+    picks for b, g, r one of t0 = v, t1 = v (1 - s), t2 = v (1 - s f),
+    t3 = v (1 - s (1 - f)), each of them ``v * (1 - s * c)`` for c = 0, 1,
+    f or 1 - f -- the same operations, so the same bits.  This gives the c
+    of each channel, as sums of masked values (exact: the other terms are
+    zeros), which vectorise where nested selects do not.  Odd sectors use
+    t2 where even ones use t3."""
+    # masks of sets of sectors as bits of a constant, shifted by the sector
+    cdef float odd = <float>(sector & 1)
+    cdef float ff = odd * frac + (<float>1.0 - odd) * (<float>1.0 - frac)
+    cb[0] = <float>((0b000011 >> sector) & 1) + <float>((0b100100 >> sector) & 1) * ff
+    cg[0] = <float>((0b110000 >> sector) & 1) + <float>((0b001001 >> sector) & 1) * ff
+    cr[0] = <float>((0b001100 >> sector) & 1) + <float>((0b010010 >> sector) & 1) * ff
 
 
 cdef cloned_void hsv_to_rgb_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) noexcept nogil:
     """OpenCV's HSV2RGB_b in float arithmetic; the results are truncated,
-    as OpenCV 5's vectorised code does (its scalar tail rounds)."""
-    cdef Py_ssize_t i
-    cdef bint rgb = bidx == 2
-    cdef uint8_t vb, vr
+    as OpenCV 5's vectorised code does (its scalar tail rounds).
+
+    In chunks of three loops: bytes to float, the arithmetic, floats back
+    to bytes.  In one loop the uint8 loads made GCC process 32 pixels per
+    iteration, which spilled most of the float vectors to the stack."""
+    cdef Py_ssize_t i, i0, m
     cdef int sector
-    cdef float sat, v, frac, fs, t0, t1, t2, t3, r, g, b
+    cdef float sat, v, frac, fs, cb, cg, cr
     cdef float inv255 = <float>(1.0 / 255.0)
     cdef float hscale = <float>6.0 / <float>180.0
-    for i in range(n):
-        sat = s[3 * i + 1] * inv255
-        v = s[3 * i + 2] * inv255
-        frac = <float>s[3 * i] * hscale
-        frac = frac - <float>6.0 if frac >= 6 else frac       # fmod(h, 6): exact here
-        fs = floorf(frac)
-        sector = <int>fs
-        frac = frac - fs
-        t0 = v
-        t1 = v * (<float>1.0 - sat)
-        t2 = v * (<float>1.0 - sat * frac)
-        t3 = v * (<float>1.0 - sat * (<float>1.0 - frac))
-        hsv_sector_select(sector, t0, t1, t2, t3, &b, &g, &r)
-        vb = <uint8_t><int32_t>(b * <float>255.0)
-        vr = <uint8_t><int32_t>(r * <float>255.0)
-        d[3 * i] = vr if rgb else vb
-        d[3 * i + 1] = <uint8_t><int32_t>(g * <float>255.0)
-        d[3 * i + 2] = vb if rgb else vr
+    cdef float hf[HSV_CHUNK]
+    cdef float sf[HSV_CHUNK]
+    cdef float vf[HSV_CHUNK]
+    cdef int32_t c0[HSV_CHUNK]
+    cdef int32_t c1[HSV_CHUNK]
+    cdef int32_t c2[HSV_CHUNK]
+    cdef int32_t* ob = &c0[0]       # blue goes to channel bidx
+    cdef int32_t* orr = &c2[0]
+    cdef const uint8_t* sp
+    cdef uint8_t* dp
+    if bidx == 2:
+        ob = &c2[0]
+        orr = &c0[0]
+    i0 = 0
+    while i0 < n:
+        m = n - i0 if n - i0 < HSV_CHUNK else HSV_CHUNK
+        sp = s + 3 * i0
+        dp = d + 3 * i0
+        for i in range(m):
+            hf[i] = <float><int32_t>sp[3 * i]
+            sf[i] = <float><int32_t>sp[3 * i + 1]
+            vf[i] = <float><int32_t>sp[3 * i + 2]
+        for i in range(m):
+            sat = sf[i] * inv255
+            v = vf[i] * inv255
+            frac = hf[i] * hscale
+            frac = frac - <float>6.0 if frac >= 6 else frac       # fmod(h, 6): exact here
+            fs = floorf(frac)
+            sector = <int>fs
+            frac = frac - fs
+            hsv_coeffs(sector, frac, &cb, &cg, &cr)
+            ob[i] = <int32_t>(v * (<float>1.0 - sat * cb) * <float>255.0)
+            c1[i] = <int32_t>(v * (<float>1.0 - sat * cg) * <float>255.0)
+            orr[i] = <int32_t>(v * (<float>1.0 - sat * cr) * <float>255.0)
+        for i in range(m):
+            dp[3 * i] = <uint8_t>c0[i]
+            dp[3 * i + 1] = <uint8_t>c1[i]
+            dp[3 * i + 2] = <uint8_t>c2[i]
+        i0 += m
 
 
 cdef cloned_void hsv_to_rgb_f32(const float* s, float* d, Py_ssize_t n, int bidx) noexcept nogil:
-    """OpenCV's HSV2RGB_f (H in degrees)."""
-    cdef Py_ssize_t i
-    cdef bint rgb = bidx == 2
-    cdef float vb, vr
+    """OpenCV's HSV2RGB_f (H in degrees), in chunks as ``hsv_to_rgb_u8``
+    (in one loop, GCC did not vectorise it)."""
+    cdef Py_ssize_t i, i0, m
     cdef int sector
-    cdef float h, sat, v, t0, t1, t2, t3, r, g, b, fs
+    cdef float h, sat, v, fs, cb, cg, cr
     cdef float hscale = <float>6.0 / <float>360.0
-    for i in range(n):
-        h = s[3 * i] * hscale
-        sat = s[3 * i + 1]
-        v = s[3 * i + 2]
-        h = h - <float>6.0 * floorf(h * <float>(1.0 / 6.0))    # h mod 6
-        fs = floorf(h)
-        h = h - fs
-        sector = <int>fs
-        sector = 0 if ((sector < 0) | (sector >= 6)) else sector
-        t0 = v
-        t1 = v * (<float>1.0 - sat)
-        t2 = v * (<float>1.0 - sat * h)
-        t3 = v * (<float>1.0 - sat * (<float>1.0 - h))
-        hsv_sector_select(sector, t0, t1, t2, t3, &b, &g, &r)
-        vb = b
-        vr = r
-        d[3 * i] = vr if rgb else vb
-        d[3 * i + 1] = g
-        d[3 * i + 2] = vb if rgb else vr
+    cdef float hf[HSV_CHUNK]
+    cdef float sf[HSV_CHUNK]
+    cdef float vf[HSV_CHUNK]
+    cdef float c0[HSV_CHUNK]
+    cdef float c1[HSV_CHUNK]
+    cdef float c2[HSV_CHUNK]
+    cdef float* ob = &c0[0]         # blue goes to channel bidx
+    cdef float* orr = &c2[0]
+    cdef const float* sp
+    cdef float* dp
+    if bidx == 2:
+        ob = &c2[0]
+        orr = &c0[0]
+    i0 = 0
+    while i0 < n:
+        m = n - i0 if n - i0 < HSV_CHUNK else HSV_CHUNK
+        sp = s + 3 * i0
+        dp = d + 3 * i0
+        for i in range(m):
+            hf[i] = sp[3 * i]
+            sf[i] = sp[3 * i + 1]
+            vf[i] = sp[3 * i + 2]
+        for i in range(m):
+            h = hf[i] * hscale
+            sat = sf[i]
+            v = vf[i]
+            h = h - <float>6.0 * floorf(h * <float>(1.0 / 6.0))    # h mod 6
+            fs = floorf(h)
+            h = h - fs
+            # NaN and infinities give sector 0, as before the conversion
+            fs = fs if ((fs >= 0) & (fs < 6)) else <float>0.0
+            sector = <int>fs
+            hsv_coeffs(sector, h, &cb, &cg, &cr)
+            ob[i] = v * (<float>1.0 - sat * cb)
+            c1[i] = v * (<float>1.0 - sat * cg)
+            orr[i] = v * (<float>1.0 - sat * cr)
+        for i in range(m):
+            dp[3 * i] = c0[i]
+            dp[3 * i + 1] = c1[i]
+            dp[3 * i + 2] = c2[i]
+        i0 += m
 
 
 cdef cloned_void rgb_to_ycrcb_int(const int_pixel_t* s, int_pixel_t* d, Py_ssize_t n, int bidx,
@@ -1056,8 +1132,7 @@ cdef inline inline_void tv_hue_shift(float r, float g, float b, float shift, flo
                               float* bo) noexcept nogil:
     """torchvision's _rgb2hsv, (h + shift) % 1 and _hsv2rgb in float32,
     operation for operation, as selects so that the loops vectorise."""
-    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v
-    cdef float m0, m1, m2, m3, m4, m5
+    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v, odd, qt
     cdef int i
     cdef bint eq
     maxc = g if r < g else r
@@ -1091,39 +1166,68 @@ cdef inline inline_void tv_hue_shift(float r, float g, float b, float shift, flo
     p = <float>0.0 if p < 0 else (<float>1.0 if p > 1 else p)
     q = <float>0.0 if q < 0 else (<float>1.0 if q > 1 else q)
     t = <float>0.0 if t < 0 else (<float>1.0 if t > 1 else t)
-    # (r, g, b) by sector: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q), as
-    # torchvision's sum over sectors of mask * value (so the loops vectorise)
-    m0 = <float>(i == 0)
-    m1 = <float>(i == 1)
-    m2 = <float>(i == 2)
-    m3 = <float>(i == 3)
-    m4 = <float>(i == 4)
-    m5 = <float>(i == 5)
-    ro[0] = m0 * v + m1 * q + m2 * p + m3 * p + m4 * t + m5 * v
-    go[0] = m0 * t + m1 * v + m2 * v + m3 * q + m4 * p + m5 * p
-    bo[0] = m0 * p + m1 * p + m2 * t + m3 * v + m4 * v + m5 * q
+    # (r, g, b) by sector: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
+    # torchvision sums mask * value over the sectors; with q in odd sectors
+    # where t is in even ones, three masked terms per channel are the same
+    # sum without its zero terms (and any NaN or infinity still reaches all
+    # three channels, as there)
+    odd = <float>(i & 1)
+    qt = odd * q + (<float>1.0 - odd) * t
+    ro[0] = (<float>((i == 0) | (i == 5)) * v + <float>((i == 1) | (i == 4)) * qt
+             + <float>((i == 2) | (i == 3)) * p)
+    go[0] = (<float>((i == 1) | (i == 2)) * v + <float>((i == 0) | (i == 3)) * qt
+             + <float>(i >= 4) * p)
+    bo[0] = (<float>((i == 3) | (i == 4)) * v + <float>((i == 2) | (i == 5)) * qt
+             + <float>(i < 2) * p)
 
 
 cdef cloned_void hue_u8(const uint8_t* s, uint8_t* d, Py_ssize_t npix, Py_ssize_t cn,
                         float shift) noexcept nogil:
-    cdef Py_ssize_t i
+    """In chunks of three loops (bytes to float, the arithmetic, back to
+    bytes), as ``hsv_to_rgb_u8``: one loop over bytes spilled its floats."""
+    cdef Py_ssize_t i, i0, m
     cdef float r, g, b
     cdef float scale = <float>(255.0 + 1.0 - 1e-3)    # convert_image_dtype
-    if cn == 3:
-        for i in range(npix):
-            tv_hue_shift(<float>s[3 * i] / <float>255.0, <float>s[3 * i + 1] / <float>255.0,
-                         <float>s[3 * i + 2] / <float>255.0, shift, &r, &g, &b)
-            d[3 * i] = <uint8_t><int32_t>(r * scale)
-            d[3 * i + 1] = <uint8_t><int32_t>(g * scale)
-            d[3 * i + 2] = <uint8_t><int32_t>(b * scale)
-    else:
-        for i in range(npix):
-            tv_hue_shift(<float>s[4 * i] / <float>255.0, <float>s[4 * i + 1] / <float>255.0,
-                         <float>s[4 * i + 2] / <float>255.0, shift, &r, &g, &b)
-            d[4 * i] = <uint8_t><int32_t>(r * scale)
-            d[4 * i + 1] = <uint8_t><int32_t>(g * scale)
-            d[4 * i + 2] = <uint8_t><int32_t>(b * scale)
-            d[4 * i + 3] = s[4 * i + 3]
+    cdef float rf[HSV_CHUNK]
+    cdef float gf[HSV_CHUNK]
+    cdef float bf[HSV_CHUNK]
+    cdef int32_t ri[HSV_CHUNK]
+    cdef int32_t gi[HSV_CHUNK]
+    cdef int32_t bi[HSV_CHUNK]
+    cdef const uint8_t* sp
+    cdef uint8_t* dp
+    i0 = 0
+    while i0 < npix:
+        m = npix - i0 if npix - i0 < HSV_CHUNK else HSV_CHUNK
+        sp = s + cn * i0
+        dp = d + cn * i0
+        if cn == 3:
+            for i in range(m):
+                rf[i] = <float>sp[3 * i] / <float>255.0
+                gf[i] = <float>sp[3 * i + 1] / <float>255.0
+                bf[i] = <float>sp[3 * i + 2] / <float>255.0
+        else:
+            for i in range(m):
+                rf[i] = <float>sp[4 * i] / <float>255.0
+                gf[i] = <float>sp[4 * i + 1] / <float>255.0
+                bf[i] = <float>sp[4 * i + 2] / <float>255.0
+        for i in range(m):
+            tv_hue_shift(rf[i], gf[i], bf[i], shift, &r, &g, &b)
+            ri[i] = <int32_t>(r * scale)
+            gi[i] = <int32_t>(g * scale)
+            bi[i] = <int32_t>(b * scale)
+        if cn == 3:
+            for i in range(m):
+                dp[3 * i] = <uint8_t>ri[i]
+                dp[3 * i + 1] = <uint8_t>gi[i]
+                dp[3 * i + 2] = <uint8_t>bi[i]
+        else:
+            for i in range(m):
+                dp[4 * i] = <uint8_t>ri[i]
+                dp[4 * i + 1] = <uint8_t>gi[i]
+                dp[4 * i + 2] = <uint8_t>bi[i]
+                dp[4 * i + 3] = sp[4 * i + 3]
+        i0 += m
 
 
 cdef inline int32_t min_i32(int32_t a, int32_t b) noexcept nogil:

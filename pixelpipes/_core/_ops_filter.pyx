@@ -18,8 +18,11 @@ than a few rows of the image at once and nothing is allocated per call:
     (uint8) or 16 (uint16) fraction bits, integer sums, one rounding at the
     end -- so results equal ``cv2.GaussianBlur``.
 ``box``
-    Running sums along rows and down columns: the cost per pixel does not
-    depend on the kernel size.
+    Column sums kept up to date row by row (add the entering row, subtract
+    the leaving one), then summed along the row in passes of eight taps, or
+    for wide kernels by doubling (sums of 2, 4, 8, ... neighbours): the cost
+    per pixel does not grow with the kernel height, and only as log2 of its
+    width.
 ``median``
     Sorting networks for 3x3 and 5x5, and for larger uint8 kernels the
     constant-time histogram method (Perreault & Hebert 2007): a 256-bin
@@ -27,7 +30,11 @@ than a few rows of the image at once and nothing is allocated per call:
     coarse bins, and fine bins brought up to date lazily.
 ``bilateral``
     OpenCV's formulation: a disc of spatial weights and a colour-weight
-    lookup table, accumulated tap by tap over whole rows.
+    lookup table, accumulated tap by tap over whole rows (vector loops for
+    the distances and the sums, a scalar one for the table look-ups).
+
+The row loops are compiled twice, for AVX2 and for the x86-64 baseline, and
+the dynamic loader picks one (``cloned_void``, as in ``_ops_color.pyx``).
 
 Border modes follow ``_image.pxd``; a constant border value is first
 converted to the image's element type (rounded and saturated), as OpenCV
@@ -38,7 +45,7 @@ from libc.stdint cimport (
     uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t,
 )
 from libc.string cimport memcpy, memset
-from libc.math cimport exp, expf, sqrt, floor, fabs, fma, cos, sin, rint, M_PI
+from libc.math cimport exp, expf, sqrt, floor, fabs, fabsf, fma, cos, sin, rint, M_PI
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
@@ -49,6 +56,29 @@ from pixelpipes._core._image cimport (
     ImageView, as_image, new_image, border_index, BORDER_CONSTANT, BORDER_REPLICATE,
     pixel_t, cast_u8, cast_u16, cast_i16,
 )
+
+cdef extern from *:
+    """
+    /* Hot row loops are compiled for AVX2 and for the baseline, chosen at
+       load time (GNU ifunc), as in _ops_color.pyx.  The clones compute the
+       same bits: the build forbids floating-point contraction and nothing
+       here reassociates. */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
+        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
+    #define PP_FILTER_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
+    #else
+    #define PP_FILTER_CLONED_VOID void
+    #endif
+    /* Helpers of the cloned loops must be inlined into each clone. */
+    #if defined(__GNUC__)
+    #define PP_FILTER_INLINE_VOID __attribute__((always_inline)) void
+    #else
+    #define PP_FILTER_INLINE_VOID void
+    #endif
+    """
+    ctypedef void cloned_void "PP_FILTER_CLONED_VOID"
+    ctypedef void inline_void "PP_FILTER_INLINE_VOID"
+
 
 cdef enum:
     MAX_KSIZE = 8191        # largest kernel side any filter accepts
@@ -124,8 +154,9 @@ cdef void make_xmap(Py_ssize_t* xmap, Py_ssize_t width, Py_ssize_t left, Py_ssiz
         xmap[left + j] = border_index(width + j, width, mode)
 
 
-cdef void ext_row_f(const pixel_t* src, float* ext, const Py_ssize_t* xmap, Py_ssize_t width,
-                    Py_ssize_t cn, Py_ssize_t left, Py_ssize_t right, float cval) noexcept nogil:
+cdef cloned_void ext_row_f(const pixel_t* src, float* ext, const Py_ssize_t* xmap,
+                           Py_ssize_t width, Py_ssize_t cn, Py_ssize_t left, Py_ssize_t right,
+                           float cval) noexcept nogil:
     """Row ``src`` (NULL: a constant row) widened by the border, as float."""
     cdef Py_ssize_t i, j, c, sx
     cdef Py_ssize_t n = width * cn
@@ -168,7 +199,7 @@ cdef void ext_row_t(const pixel_t* src, pixel_t* ext, const Py_ssize_t* xmap, Py
             e[j * cn + c] = cval if sx < 0 else src[sx * cn + c]
 
 
-cdef void store_row_f(const float* acc, char* out, Py_ssize_t n, int dtype) noexcept nogil:
+cdef cloned_void store_row_f(const float* acc, char* out, Py_ssize_t n, int dtype) noexcept nogil:
     """Float results to the output type: round half to even, saturate
     (NaN becomes the lowest value of integer types)."""
     cdef Py_ssize_t i
@@ -239,8 +270,8 @@ cdef inline int check_odd_ksize(Frame* f, int64_t k, const char* what) noexcept 
 
 # ============================================================== weighted row sums
 
-cdef void wsum_rows(float* acc, const float** rows, const float* w, Py_ssize_t nt,
-                    Py_ssize_t n, float init) noexcept nogil:
+cdef cloned_void wsum_rows(float* acc, const float** rows, const float* w, Py_ssize_t nt,
+                           Py_ssize_t n, float init) noexcept nogil:
     """``acc = init + sum_t w[t] * rows[t]`` over ``n`` elements, four rows per
     pass so that ``acc`` is read and written once per four taps."""
     cdef Py_ssize_t i, t = 0
@@ -298,8 +329,8 @@ cdef void wsum_rows(float* acc, const float** rows, const float* w, Py_ssize_t n
         first = False
 
 
-cdef void wsum_rows_i16(int16_t* acc, const int16_t** rows, const int16_t* w, Py_ssize_t nt,
-                        Py_ssize_t n, int16_t init) noexcept nogil:
+cdef cloned_void wsum_rows_i16(int16_t* acc, const int16_t** rows, const int16_t* w, Py_ssize_t nt,
+                               Py_ssize_t n, int16_t init) noexcept nogil:
     """``wsum_rows`` in 16-bit integer lanes (the caller guarantees that the
     exact result fits, so wrap-around in partial sums cancels)."""
     cdef Py_ssize_t i, t = 0
@@ -370,7 +401,8 @@ cdef bint fits_i16(const float* w, Py_ssize_t n, double bound) noexcept nogil:
     return total * 255 <= bound
 
 
-cdef void store_row_i16(const int16_t* acc, char* out, Py_ssize_t n, int dtype) noexcept nogil:
+cdef cloned_void store_row_i16(const int16_t* acc, char* out, Py_ssize_t n,
+                               int dtype) noexcept nogil:
     cdef Py_ssize_t i
     cdef int16_t v
     if dtype == DT_INT16:
@@ -389,9 +421,9 @@ cdef void store_row_i16(const int16_t* acc, char* out, Py_ssize_t n, int dtype) 
             (<float*>out)[i] = <float>acc[i]
 
 
-cdef void ext_row_u8_i16(const uint8_t* src, int16_t* ext, const Py_ssize_t* xmap,
-                         Py_ssize_t width, Py_ssize_t cn, Py_ssize_t left, Py_ssize_t right,
-                         int16_t cval) noexcept nogil:
+cdef cloned_void ext_row_u8_i16(const uint8_t* src, int16_t* ext, const Py_ssize_t* xmap,
+                                Py_ssize_t width, Py_ssize_t cn, Py_ssize_t left, Py_ssize_t right,
+                                int16_t cval) noexcept nogil:
     """``ext_row_t`` for uint8 rows widened into int16."""
     cdef Py_ssize_t i, j, c, sx
     cdef int16_t* e = ext + left * cn
@@ -809,8 +841,8 @@ cdef void gaussian_fixed(const double* k, Py_ssize_t n, int bits, uint32_t* out)
     out[n2] = <uint32_t>((<int64_t>1 << bits) - 2 * total)
 
 
-cdef void hsmooth_u8(uint16_t* h, const uint8_t* ext, const uint32_t* kx, Py_ssize_t kw,
-                     Py_ssize_t cn, Py_ssize_t n) noexcept nogil:
+cdef cloned_void hsmooth_u8(uint16_t* h, const uint8_t* ext, const uint32_t* kx, Py_ssize_t kw,
+                            Py_ssize_t cn, Py_ssize_t n) noexcept nogil:
     """8.8 fixed-point horizontal pass of a symmetric kernel: ``h = sum kx *
     ext``, exact below 2**16 (intermediate wrap-around in 16-bit lanes
     cancels out in modular arithmetic)."""
@@ -858,8 +890,8 @@ cdef void hsmooth_u8(uint16_t* h, const uint8_t* ext, const uint32_t* kx, Py_ssi
             p += 1
 
 
-cdef void vsmooth_u8(uint8_t* out, uint16_t* acc_hi, uint16_t* acc_lo, uint16_t** rows,
-                     const uint32_t* ky, Py_ssize_t kh, Py_ssize_t n) noexcept nogil:
+cdef cloned_void vsmooth_u8(uint8_t* out, uint16_t* acc_hi, uint16_t* acc_lo, uint16_t** rows,
+                            const uint32_t* ky, Py_ssize_t kh, Py_ssize_t n) noexcept nogil:
     """Vertical pass over the 8.8 rows, result ``(sum ky * h + 2**15) >> 16``.
 
     The 24-bit sums are split so that every lane stays 16-bit: with
@@ -1159,114 +1191,227 @@ cdef int k_gaussian_blur(Frame* f, const Instr* ins) noexcept nogil:
 
 # ============================================================== box
 
-ctypedef fused hsum_t:
+# Column sums first, then box sums along the row.  ``acc_t`` holds the sums:
+# uint16 for uint8 images with a kernel area up to 257 (as OpenCV: the
+# running sums may wrap around, the exact result fits and wrap-around
+# cancels), int32 for larger uint8 kernels, double for the other types.
+ctypedef fused acc_t:
     uint16_t
     int32_t
     double
 
 
-cdef void hsum_u8(hsum_t* h, const uint8_t* ext, Py_ssize_t kw, Py_ssize_t cn,
-                  Py_ssize_t n) noexcept nogil:
-    """Direct horizontal box sums ``h[i] = sum_k ext[i + k * cn]`` for small
-    ``kw``, four taps per pass."""
-    cdef Py_ssize_t i, k
-    cdef const uint8_t* e0 = ext
-    cdef const uint8_t* e1 = ext + cn
-    cdef const uint8_t* e2 = ext + 2 * cn
-    cdef const uint8_t* e3 = ext + 3 * cn
-    if kw == 1:
-        for i in range(n):
-            h[i] = e0[i]
-        return
-    if kw == 2:
-        for i in range(n):
-            h[i] = <hsum_t>(<hsum_t>e0[i] + e1[i])
-        return
-    if kw == 3:
-        for i in range(n):
-            h[i] = <hsum_t>(<hsum_t>e0[i] + e1[i] + e2[i])
-        return
+cdef cloned_void col_update_i(acc_t* s, const uint8_t* add, const uint8_t* sub,
+                              Py_ssize_t n) noexcept nogil:
+    """Column sums one row down: ``s += add - sub`` (uint8 rows)."""
+    cdef Py_ssize_t i
     for i in range(n):
-        h[i] = <hsum_t>(<hsum_t>e0[i] + e1[i] + e2[i] + e3[i])
-    k = 4
+        s[i] = <acc_t>(s[i] + <acc_t>add[i] - <acc_t>sub[i])
+
+
+cdef cloned_void col_update_d(double* s, const pixel_t* add, const pixel_t* sub,
+                              Py_ssize_t n) noexcept nogil:
+    """Column sums one row down: ``s += add - sub`` in double."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        s[i] = s[i] + (<double>add[i] - <double>sub[i])
+
+
+cdef cloned_void box_taps(acc_t* out, const acc_t* e, const acc_t* zeros, Py_ssize_t kw,
+                          Py_ssize_t cn, Py_ssize_t n) noexcept nogil:
+    """``out[i] = sum_k e[i + k cn]`` for ``k < kw``, eight taps a pass; the
+    taps past ``kw`` of the last pass read ``zeros`` (one loop for any
+    remainder, and no extra pass over ``out``)."""
+    cdef Py_ssize_t i, k = 0, t
+    cdef const acc_t* p[8]
+    cdef const acc_t* e0
+    cdef const acc_t* e1
+    cdef const acc_t* e2
+    cdef const acc_t* e3
+    cdef const acc_t* e4
+    cdef const acc_t* e5
+    cdef const acc_t* e6
+    cdef const acc_t* e7
     while k < kw:
-        e0 = ext + k * cn
-        if kw - k >= 4:
-            e1 = e0 + cn
-            e2 = e0 + 2 * cn
-            e3 = e0 + 3 * cn
+        for t in range(8):
+            p[t] = e + (k + t) * cn if k + t < kw else zeros
+        e0 = p[0]; e1 = p[1]; e2 = p[2]; e3 = p[3]
+        e4 = p[4]; e5 = p[5]; e6 = p[6]; e7 = p[7]
+        if k == 0:
             for i in range(n):
-                h[i] = <hsum_t>(h[i] + e0[i] + e1[i] + e2[i] + e3[i])
-            k += 4
+                out[i] = <acc_t>(((e0[i] + e1[i]) + (e2[i] + e3[i]))
+                                 + ((e4[i] + e5[i]) + (e6[i] + e7[i])))
         else:
             for i in range(n):
-                h[i] = <hsum_t>(h[i] + e0[i])
-            k += 1
+                out[i] = <acc_t>(out[i] + (((e0[i] + e1[i]) + (e2[i] + e3[i]))
+                                           + ((e4[i] + e5[i]) + (e6[i] + e7[i]))))
+        k += 8
 
 
-ctypedef fused bsum_t:
-    uint16_t
-    int32_t
+cdef cloned_void pair_sums(acc_t* dst, const acc_t* p, Py_ssize_t d, Py_ssize_t m) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(m):
+        dst[i] = <acc_t>(p[i] + p[i + d])
 
 
-cdef int box_u8(Frame* f, ImageView* im, char* out, int out_dtype, Py_ssize_t kw,
-                Py_ssize_t kh, bint normalize, int mode, double cval) noexcept nogil:
-    """uint8 box sums, exact: in 16-bit lanes when the kernel area is at
-    most 257 (as OpenCV; wrap-around in the running sums cancels), else in
-    32-bit ones."""
-    if kw * kh * 255 <= 65535:
-        return box_u8_impl(f, im, out, out_dtype, kw, kh, normalize, mode, cval,
-                           <uint16_t>0)
-    return box_u8_impl(f, im, out, out_dtype, kw, kh, normalize, mode, cval, <int32_t>0)
+cdef cloned_void add_shifted(acc_t* out, const acc_t* p, bint first, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if first:
+        memcpy(out, p, n * sizeof(acc_t))
+        return
+    for i in range(n):
+        out[i] = <acc_t>(out[i] + p[i])
 
 
-cdef int box_u8_impl(Frame* f, ImageView* im, char* out, int out_dtype, Py_ssize_t kw,
-                     Py_ssize_t kh, bint normalize, int mode, double cval,
-                     bsum_t like) noexcept nogil:
-    """Box sums of uint8 pixels in ``bsum_t``; the division as OpenCV does it."""
+cdef void box_row_sums(acc_t* out, const acc_t* e, acc_t* t0, acc_t* t1, const acc_t* zeros,
+                       Py_ssize_t kw, Py_ssize_t cn, Py_ssize_t n) noexcept nogil:
+    """``out[i] = sum_k e[i + k cn]`` for ``k < kw``: direct taps for small
+    kernels; else by doubling, in O(log kw) vector passes: from sums of
+    2**j neighbours, those of 2**(j+1), and each power of two in ``kw``'s
+    binary expansion is added at its offset."""
+    cdef Py_ssize_t off = 0, span = 1, m = n + (kw - 1) * cn
+    cdef const acc_t* p = e
+    cdef acc_t* q
+    cdef bint first = True
+    if kw <= 16:
+        box_taps(out, e, zeros, kw, cn, n)
+        return
+    while True:
+        if kw & span:
+            add_shifted(out, p + off * cn, first, n)
+            first = False
+            off += span
+        if span * 2 > kw:
+            return
+        m -= span * cn          # sums of 2 * span neighbours start where fewer remain
+        q = t0 if p != t0 else t1
+        pair_sums(q, p, span * cn, m)
+        p = q
+        span *= 2
+
+
+cdef cloned_void store_box_u8(uint8_t* o8, const uint16_t* s, Py_ssize_t n, uint16_t dd,
+                              uint16_t dsa, uint16_t dsb) noexcept nogil:
+    """OpenCV's ``((s + dd) * ds) >> 23`` in 16-bit lanes: with
+    ds = A * 2**16 + B it is (S * A + (S * B >> 16)) >> 7, and S * A stays
+    below 2**15 because the result is at most 255."""
+    cdef Py_ssize_t i
+    cdef uint16_t S16
+    for i in range(n):
+        S16 = <uint16_t>(s[i] + dd)
+        o8[i] = <uint8_t>(<uint16_t>(S16 * dsa + <uint16_t>((<uint32_t>S16 * dsb) >> 16)) >> 7)
+
+
+cdef cloned_void store_box_f(const acc_t* s, char* out, Py_ssize_t n, int dtype,
+                             double dscale, float fscale) noexcept nogil:
+    """Normalised sums (other than the 16-bit uint8 case) to the output type:
+    float32 as ``sum * dscale``; uint8 from a uint8 image in float as
+    OpenCV does; else the exact mean, rounded half to even and saturated."""
+    cdef Py_ssize_t i
+    cdef float v, hi = 255
+    cdef uint8_t* o8 = <uint8_t*>out
+    cdef float* of = <float*>out
+    if dtype == DT_FLOAT32:
+        for i in range(n):
+            of[i] = <float>(s[i] * dscale)
+    elif dtype == DT_UINT8 and acc_t is not double:
+        for i in range(n):
+            v = <float>s[i] * fscale
+            v = v if v < hi else hi
+            o8[i] = <uint8_t><int32_t>((v + MAGIC) - MAGIC)
+    elif dtype == DT_UINT8:
+        for i in range(n):
+            o8[i] = cast_u8(s[i] * dscale)
+    elif dtype == DT_UINT16:
+        for i in range(n):
+            (<uint16_t*>out)[i] = cast_u16(s[i] * dscale)
+    else:
+        for i in range(n):
+            (<int16_t*>out)[i] = cast_i16(s[i] * dscale)
+
+
+cdef void store_int_sums(const acc_t* s, char* out, Py_ssize_t n, int dtype) noexcept nogil:
+    """Unnormalised sums of a uint8 image, saturated to the output type."""
+    cdef Py_ssize_t i
+    cdef int32_t v
+    if dtype == DT_UINT8:
+        for i in range(n):
+            v = <int32_t>s[i]
+            (<uint8_t*>out)[i] = <uint8_t>(v if v < 255 else 255)
+    elif dtype == DT_UINT16:
+        for i in range(n):
+            v = <int32_t>s[i]
+            (<uint16_t*>out)[i] = <uint16_t>(v if v < 65535 else 65535)
+    elif dtype == DT_INT16:
+        for i in range(n):
+            v = <int32_t>s[i]
+            v = v if v < 32767 else 32767
+            (<int16_t*>out)[i] = <int16_t>(v if v > -32768 else -32768)
+    else:
+        for i in range(n):
+            (<float*>out)[i] = <float>s[i]
+
+
+cdef inline const pixel_t* box_src_row(const pixel_t* src, Py_ssize_t u, Py_ssize_t H,
+                                       Py_ssize_t n, int mode,
+                                       const pixel_t* crow) noexcept nogil:
+    """Source row ``u`` (may be outside the image) or the constant row."""
+    cdef Py_ssize_t sy = border_index(u, H, mode)
+    return src + sy * n if sy >= 0 else crow
+
+
+cdef int box_impl(Frame* f, const pixel_t* src, ImageView* im, char* out, int out_dtype,
+                  Py_ssize_t kw, Py_ssize_t kh, bint normalize, int mode, double cval,
+                  acc_t like) noexcept nogil:
+    """Box sums: column sums of ``kh`` rows kept up to date one row down
+    (add the entering row, subtract the leaving one), widened by the border,
+    then summed along the row -- the cost per pixel does not grow with kh."""
     cdef Py_ssize_t H = im.height, W = im.width, cn = im.channels
     cdef Py_ssize_t n = W * cn
     cdef Py_ssize_t ax = kw // 2, ay = kh // 2
     cdef Py_ssize_t ext_len = (W + kw - 1) * cn
-    cdef Py_ssize_t row_bytes = row_stride(n * sizeof(bsum_t))
-    cdef Py_ssize_t nslots = kh + 1
-    cdef Py_ssize_t i, j, c, k, y, u, sy
-    cdef Py_ssize_t loaded = 0
+    cdef Py_ssize_t ext_bytes = align64(ext_len * sizeof(acc_t))
+    cdef Py_ssize_t i, j, c, y, sx, k
     cdef Py_ssize_t area = kw * kh
-    cdef const uint8_t* src = <const uint8_t*>im.data
-    cdef uint8_t cv = cast_u8(cval)
-    cdef bsum_t s
-    cdef bsum_t* h
-    cdef bsum_t* hp
-    cdef bsum_t* hm
-    cdef bsum_t* SUM
-    cdef uint8_t* ext
-    cdef uint8_t* e
-    cdef char* ring
+    cdef Py_ssize_t osize = out_itemsize(out_dtype)
+    cdef pixel_t cv = <pixel_t>type_value(cval, im.dtype)
+    cdef acc_t kcv                              # a column of constant border
+    cdef acc_t* colext
+    cdef acc_t* cols
+    cdef acc_t* t0
+    cdef acc_t* t1
+    cdef acc_t* SUM
+    cdef acc_t* zeros
+    cdef pixel_t* crow
+    cdef const pixel_t* row
     cdef char* mem
     cdef Py_ssize_t* xmap
     cdef uint32_t ds = 1, dd = 0
-    cdef uint16_t dsa, dsb, S16
     cdef int32_t dint
     cdef double scalef
+    cdef double dscale = 1.0 / <double>area if normalize else 1.0
     cdef float fscale = <float>(1.0 / <double>area)
-    cdef double dscale = 1.0 / <double>area
-    cdef float v, lo = 0, hi = 255
-    cdef uint8_t* o8
-    cdef float* of
-    cdef int16_t* os
-    cdef uint16_t* ou
 
-    mem = work(f, 0, nslots * row_bytes + row_bytes + align64(ext_len)
+    mem = work(f, 0, 5 * ext_bytes + align64(n * sizeof(pixel_t))
                + align64((kw + 1) * sizeof(Py_ssize_t)))
     if mem == NULL:
         return -1
-    ring = mem
-    SUM = <bsum_t*>(mem + nslots * row_bytes)
-    ext = <uint8_t*>(mem + (nslots + 1) * row_bytes)
-    xmap = <Py_ssize_t*>(<char*>ext + align64(ext_len))
+    colext = <acc_t*>mem
+    t0 = <acc_t*>(mem + ext_bytes)
+    t1 = <acc_t*>(mem + 2 * ext_bytes)
+    SUM = <acc_t*>(mem + 3 * ext_bytes)
+    zeros = <acc_t*>(mem + 4 * ext_bytes)
+    crow = <pixel_t*>(mem + 5 * ext_bytes)
+    xmap = <Py_ssize_t*>(mem + 5 * ext_bytes + align64(n * sizeof(pixel_t)))
     make_xmap(xmap, W, ax, kw - 1 - ax, mode)
-    if normalize and area <= 256:
+    for i in range(n):
+        crow[i] = cv
+    cols = colext + ax * cn
+    if acc_t is double:
+        kcv = <double>cv * <double>kh
+    else:
+        kcv = <acc_t>(<int64_t>cv * kh)
+    if acc_t is uint16_t and normalize and area <= 256:
         # OpenCV's 16-bit path: (s + dd) * ds >> 23
         dint = <int32_t>area
         scalef = (<double>(1 << 23)) / dint
@@ -1279,199 +1424,40 @@ cdef int box_u8_impl(Frame* f, ImageView* im, char* out, int out_dtype, Py_ssize
             dd += 1
         elif scalef >= 0.5:
             ds += 1
-    dsa = <uint16_t>(ds >> 16)
-    dsb = <uint16_t>(ds & 0xFFFF)
 
-    for y in range(H):
-        while loaded < y + kh + (1 if y + 1 < H else 0):
-            u = loaded
-            sy = border_index(u - ay, H, mode)
-            ext_row_t(src + sy * n if sy >= 0 else <const uint8_t*>NULL, ext, xmap, W, cn,
-                      ax, kw - 1 - ax, cv)
-            h = <bsum_t*>(ring + (u % nslots) * row_bytes)
-            if kw <= 8:
-                hsum_u8(h, ext, kw, cn, n)
-            else:
-                for c in range(cn):
-                    s = 0
-                    for k in range(kw):
-                        s += ext[k * cn + c]
-                    h[c] = s
-                    for j in range(1, W):
-                        s = <bsum_t>(s + ext[(j + kw - 1) * cn + c] - ext[(j - 1) * cn + c])
-                        h[j * cn + c] = s
-            if u < kh:
-                if u == 0:
-                    memcpy(SUM, h, n * sizeof(bsum_t))
-                else:
-                    for i in range(n):
-                        SUM[i] = <bsum_t>(SUM[i] + h[i])
-            loaded += 1
-        if not normalize:
-            store_int_sums(SUM, out + y * n * out_itemsize(out_dtype), n, out_dtype)
-        elif out_dtype == DT_UINT8 and area <= 256:
-            # ((s + dd) * ds) >> 23 in 16-bit lanes: with ds = A * 2**16 + B,
-            # it is (S * A + (S * B >> 16)) >> 7, and S * A stays below 2**15
-            # because the result is at most 255.  The running sum moves on in
-            # the same pass.
-            o8 = <uint8_t*>out + y * n
-            if y + 1 < H:
-                hp = <bsum_t*>(ring + ((y + kh) % nslots) * row_bytes)
-                hm = <bsum_t*>(ring + (y % nslots) * row_bytes)
-                for i in range(n):
-                    S16 = <uint16_t>(SUM[i] + dd)
-                    o8[i] = <uint8_t>(<uint16_t>(S16 * dsa
-                                                 + <uint16_t>((<uint32_t>S16 * dsb) >> 16)) >> 7)
-                for i in range(n):
-                    SUM[i] = <bsum_t>(SUM[i] + hp[i] - hm[i])
-                continue
-            for i in range(n):
-                S16 = <uint16_t>(SUM[i] + dd)
-                o8[i] = <uint8_t>(<uint16_t>(S16 * dsa + <uint16_t>((<uint32_t>S16 * dsb) >> 16))
-                                  >> 7)
-        elif out_dtype == DT_UINT8:
-            o8 = <uint8_t*>out + y * n
-            for i in range(n):
-                v = <float>SUM[i] * fscale
-                v = v if v < hi else hi
-                o8[i] = <uint8_t><int32_t>((v + MAGIC) - MAGIC)
-        elif out_dtype == DT_FLOAT32:
-            of = <float*>out + y * n
-            for i in range(n):
-                of[i] = <float>(SUM[i] * dscale)
-        else:
-            # int16 / uint16 outputs of a uint8 image: exact mean, rounded
-            store_mean_s(SUM, out + y * n * 2, n, out_dtype, dscale)
-        if y + 1 < H:
-            hp = <bsum_t*>(ring + ((y + kh) % nslots) * row_bytes)
-            hm = <bsum_t*>(ring + (y % nslots) * row_bytes)
-            for i in range(n):
-                SUM[i] = <bsum_t>(SUM[i] + hp[i] - hm[i])
-    return 0
-
-
-cdef void store_int_sums(const bsum_t* s, char* out, Py_ssize_t n, int dtype) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef int32_t v
-    if dtype == DT_UINT8:
-        for i in range(n):
-            v = s[i]
-            (<uint8_t*>out)[i] = <uint8_t>(v if v < 255 else 255)
-    elif dtype == DT_UINT16:
-        for i in range(n):
-            v = s[i]
-            (<uint16_t*>out)[i] = <uint16_t>(v if v < 65535 else 65535)
-    elif dtype == DT_INT16:
-        for i in range(n):
-            v = s[i]
-            v = v if v < 32767 else 32767
-            (<int16_t*>out)[i] = <int16_t>(v if v > -32768 else -32768)
-    else:
-        for i in range(n):
-            (<float*>out)[i] = <float>s[i]
-
-
-cdef void store_mean_s(const bsum_t* s, char* out, Py_ssize_t n, int dtype,
-                       double scale) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef double v
     for i in range(n):
-        v = s[i] * scale
-        if dtype == DT_UINT16:
-            (<uint16_t*>out)[i] = cast_u16(v)
-        else:
-            (<int16_t*>out)[i] = cast_i16(v)
-
-
-cdef void store_mean_d(const int32_t* si, const double* sd, char* out, Py_ssize_t n, int dtype,
-                       double scale) noexcept nogil:
-    """``sum * scale`` to the output type (round half to even, saturate)."""
-    cdef Py_ssize_t i
-    cdef double v
-    for i in range(n):
-        v = (si[i] if si != NULL else sd[i]) * scale
-        if dtype == DT_UINT8:
-            (<uint8_t*>out)[i] = cast_u8(v)
-        elif dtype == DT_UINT16:
-            (<uint16_t*>out)[i] = cast_u16(v)
-        elif dtype == DT_INT16:
-            (<int16_t*>out)[i] = cast_i16(v)
-        else:
-            (<float*>out)[i] = <float>v
-
-
-cdef int box_d_impl(Frame* f, const pixel_t* src, ImageView* im, char* out, int out_dtype,
-                    Py_ssize_t kw, Py_ssize_t kh, bint normalize, int mode,
-                    double cval) noexcept nogil:
-    """Box sums in double for uint16, int16 and float32 images."""
-    cdef Py_ssize_t H = im.height, W = im.width, cn = im.channels
-    cdef Py_ssize_t n = W * cn
-    cdef Py_ssize_t ax = kw // 2, ay = kh // 2
-    cdef Py_ssize_t ext_len = (W + kw - 1) * cn
-    cdef Py_ssize_t row_bytes = align64(n * sizeof(double))
-    cdef Py_ssize_t nslots = kh + 1
-    cdef Py_ssize_t i, j, c, k, y, u, sy
-    cdef Py_ssize_t loaded = 0
-    cdef Py_ssize_t osize = out_itemsize(out_dtype)
-    cdef pixel_t cv = <pixel_t>type_value(cval, im.dtype)
-    cdef double s
-    cdef double scale = 1.0 / (<double>kw * kh) if normalize else 1.0
-    cdef double* h
-    cdef double* hp
-    cdef double* hm
-    cdef double* SUM
-    cdef pixel_t* ext
-    cdef pixel_t* e
-    cdef char* ring
-    cdef char* mem
-    cdef Py_ssize_t* xmap
-
-    mem = work(f, 0, nslots * row_bytes + row_bytes + align64(ext_len * sizeof(pixel_t))
-               + align64((kw + 1) * sizeof(Py_ssize_t)))
-    if mem == NULL:
-        return -1
-    ring = mem
-    SUM = <double*>(mem + nslots * row_bytes)
-    ext = <pixel_t*>(mem + (nslots + 1) * row_bytes)
-    xmap = <Py_ssize_t*>(<char*>ext + align64(ext_len * sizeof(pixel_t)))
-    make_xmap(xmap, W, ax, kw - 1 - ax, mode)
-
+        cols[i] = 0
+        zeros[i] = 0
+    for k in range(kh):
+        row = box_src_row(src, k - ay, H, n, mode, crow)
+        for i in range(n):
+            cols[i] = <acc_t>(cols[i] + <acc_t>row[i])
     for y in range(H):
-        while loaded < y + kh + (1 if y + 1 < H else 0):
-            u = loaded
-            sy = border_index(u - ay, H, mode)
-            ext_row_t(src + sy * n if sy >= 0 else <const pixel_t*>NULL, ext, xmap, W, cn,
-                      ax, kw - 1 - ax, cv)
-            h = <double*>(ring + (u % nslots) * row_bytes)
-            if kw <= 8:
-                for i in range(n):
-                    h[i] = ext[i]
-                for k in range(1, kw):
-                    e = ext + k * cn
-                    for i in range(n):
-                        h[i] = h[i] + e[i]
-            else:
-                for c in range(cn):
-                    s = 0
-                    for k in range(kw):
-                        s += ext[k * cn + c]
-                    h[c] = s
-                    for j in range(1, W):
-                        s += <double>ext[(j + kw - 1) * cn + c] - <double>ext[(j - 1) * cn + c]
-                        h[j * cn + c] = s
-            if u < kh:
-                if u == 0:
-                    memcpy(SUM, h, n * sizeof(double))
-                else:
-                    for i in range(n):
-                        SUM[i] = SUM[i] + h[i]
-            loaded += 1
-        store_mean_d(NULL, SUM, out + y * n * osize, n, out_dtype, scale)
+        for j in range(ax):
+            sx = xmap[j]
+            for c in range(cn):
+                colext[j * cn + c] = kcv if sx < 0 else cols[sx * cn + c]
+        for j in range(kw - 1 - ax):
+            sx = xmap[ax + j]
+            for c in range(cn):
+                cols[(W + j) * cn + c] = kcv if sx < 0 else cols[sx * cn + c]
+        box_row_sums(SUM, colext, t0, t1, zeros, kw, cn, n)
+        if acc_t is double:
+            store_box_f(SUM, out + y * n * osize, n, out_dtype, dscale, fscale)
+        elif not normalize:
+            store_int_sums(SUM, out + y * n * osize, n, out_dtype)
+        elif acc_t is uint16_t and out_dtype == DT_UINT8 and area <= 256:
+            store_box_u8(<uint8_t*>out + y * n, SUM, n, <uint16_t>dd, <uint16_t>(ds >> 16),
+                         <uint16_t>(ds & 0xFFFF))
+        else:
+            store_box_f(SUM, out + y * n * osize, n, out_dtype, dscale, fscale)
         if y + 1 < H:
-            hp = <double*>(ring + ((y + kh) % nslots) * row_bytes)
-            hm = <double*>(ring + (y % nslots) * row_bytes)
-            for i in range(n):
-                SUM[i] = SUM[i] + hp[i] - hm[i]
+            if acc_t is double:
+                col_update_d(cols, box_src_row(src, y + kh - ay, H, n, mode, crow),
+                             box_src_row(src, y - ay, H, n, mode, crow), n)
+            elif pixel_t is uint8_t:
+                col_update_i(cols, box_src_row(src, y + kh - ay, H, n, mode, crow),
+                             box_src_row(src, y - ay, H, n, mode, crow), n)
     return 0
 
 
@@ -1498,16 +1484,20 @@ cdef int k_box_blur(Frame* f, const Instr* ins) noexcept nogil:
         return -1
     if im.height == 0 or im.width == 0:
         return 0
+    if im.dtype == DT_UINT8 and kw * kh * 255 <= 65535:
+        return box_impl(f, <const uint8_t*>im.data, &im, out.data, out_dtype, kw, kh,
+                        normalize, mode, cval, <uint16_t>0)
     if im.dtype == DT_UINT8:
-        return box_u8(f, &im, out.data, out_dtype, kw, kh, normalize, mode, cval)
+        return box_impl(f, <const uint8_t*>im.data, &im, out.data, out_dtype, kw, kh,
+                        normalize, mode, cval, <int32_t>0)
     if im.dtype == DT_UINT16:
-        return box_d_impl(f, <const uint16_t*>im.data, &im, out.data, out_dtype, kw, kh,
-                          normalize, mode, cval)
+        return box_impl(f, <const uint16_t*>im.data, &im, out.data, out_dtype, kw, kh,
+                        normalize, mode, cval, <double>0)
     if im.dtype == DT_INT16:
-        return box_d_impl(f, <const int16_t*>im.data, &im, out.data, out_dtype, kw, kh,
-                          normalize, mode, cval)
-    return box_d_impl(f, <const float*>im.data, &im, out.data, out_dtype, kw, kh,
-                      normalize, mode, cval)
+        return box_impl(f, <const int16_t*>im.data, &im, out.data, out_dtype, kw, kh,
+                        normalize, mode, cval, <double>0)
+    return box_impl(f, <const float*>im.data, &im, out.data, out_dtype, kw, kh,
+                    normalize, mode, cval, <double>0)
 
 
 # ============================================================== median
@@ -1522,8 +1512,8 @@ cdef inline pixel_t maxp(pixel_t a, pixel_t b) noexcept nogil:
     return a if b < a else b
 
 
-cdef void median3_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2, pixel_t* out,
-                      Py_ssize_t n, Py_ssize_t cn) noexcept nogil:
+cdef cloned_void median3_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
+                             pixel_t* out, Py_ssize_t n, Py_ssize_t cn) noexcept nogil:
     """Median of 3x3: rows ``r*`` start one pixel left of the output."""
     cdef Py_ssize_t i
     cdef Py_ssize_t c2 = 2 * cn
@@ -1555,9 +1545,9 @@ cdef void median3_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2, p
         out[i] = p4
 
 
-cdef void median5_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
-                      const pixel_t* r3, const pixel_t* r4, pixel_t* out, Py_ssize_t n,
-                      Py_ssize_t cn) noexcept nogil:
+cdef cloned_void median5_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
+                             const pixel_t* r3, const pixel_t* r4, pixel_t* out, Py_ssize_t n,
+                             Py_ssize_t cn) noexcept nogil:
     """Median of 5x5: rows ``r*`` start two pixels left of the output.
 
     Results go to a stack block first: with 25 loads per element, proving
@@ -1576,9 +1566,9 @@ cdef void median5_row(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
         b += m
 
 
-cdef inline void median5_block(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
-                               const pixel_t* r3, const pixel_t* r4, pixel_t* out,
-                               Py_ssize_t n, Py_ssize_t cn) noexcept nogil:
+cdef inline inline_void median5_block(const pixel_t* r0, const pixel_t* r1, const pixel_t* r2,
+                                      const pixel_t* r3, const pixel_t* r4, pixel_t* out,
+                                      Py_ssize_t n, Py_ssize_t cn) noexcept nogil:
     cdef Py_ssize_t i
     cdef Py_ssize_t c2 = 2 * cn, c3 = 3 * cn, c4 = 4 * cn
     cdef pixel_t p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12
@@ -1887,6 +1877,35 @@ cdef int k_median_blur(Frame* f, const Instr* ins) noexcept nogil:
 
 # ============================================================== bilateral
 
+cdef inline int abs_i(int a) noexcept nogil:
+    return a if a >= 0 else -a
+
+
+cdef cloned_void bilateral_dist_u8(int32_t* dist, const uint8_t* rp, const uint8_t* cp,
+                                   Py_ssize_t W, Py_ssize_t cn) noexcept nogil:
+    """L1 colour distances of one tap for a row of uint8 pixels."""
+    cdef Py_ssize_t x
+    cdef int32_t dv
+    if cn == 1:
+        for x in range(W):
+            dv = <int32_t>rp[x] - <int32_t>cp[x]
+            dist[x] = dv if dv >= 0 else -dv
+    else:
+        for x in range(W):
+            dist[x] = (abs_i(<int>rp[3 * x] - <int>cp[3 * x])
+                       + abs_i(<int>rp[3 * x + 1] - <int>cp[3 * x + 1])
+                       + abs_i(<int>rp[3 * x + 2] - <int>cp[3 * x + 2]))
+
+
+cdef cloned_void bilateral_add_u8(float* ssum, float* wsum, const uint8_t* rp, const float* wv,
+                                  Py_ssize_t n) noexcept nogil:
+    """Adds one tap, weights ``wv`` given per element, to the sums of a row."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        wsum[i] += wv[i]
+        ssum[i] += rp[i] * wv[i]
+
+
 cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
                       double sigma_color, double sigma_space, int mode,
                       double cval) noexcept nogil:
@@ -1915,10 +1934,13 @@ cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
     cdef Py_ssize_t* xmap
     cdef uint8_t cv = cast_u8(cval)
     cdef float v
+    cdef float* wv
+    cdef int32_t* dist
 
     mem = work(f, 0, d * row_bytes + align64(768 * sizeof(float))
                + 3 * align64(d * d * sizeof(Py_ssize_t)) + align64(n * sizeof(float))
-               + align64(W * sizeof(float)) + align64((d + 1) * sizeof(Py_ssize_t)))
+               + 2 * align64(n * sizeof(float)) + align64(W * sizeof(float))
+               + align64((d + 1) * sizeof(Py_ssize_t)))
     if mem == NULL:
         return -1
     ring = mem
@@ -1928,7 +1950,9 @@ cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
     tap_off = <Py_ssize_t*>(<char*>tap_row + align64(d * d * sizeof(Py_ssize_t)))
     ssum = <float*>(<char*>tap_off + align64(d * d * sizeof(Py_ssize_t)))
     wsum = <float*>(<char*>ssum + align64(n * sizeof(float)))
-    xmap = <Py_ssize_t*>(<char*>wsum + align64(W * sizeof(float)))
+    wv = <float*>(<char*>wsum + align64(n * sizeof(float)))
+    dist = <int32_t*>(<char*>wv + align64(n * sizeof(float)))
+    xmap = <Py_ssize_t*>(<char*>dist + align64(W * sizeof(float)))
     make_xmap(xmap, W, radius, radius, mode)
     for i in range(256 * cn):
         cw[i] = expf(<float>(i * i) * gcc)
@@ -1952,44 +1976,86 @@ cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
             loaded += 1
         for i in range(n):
             ssum[i] = 0
-        for x in range(W):
-            wsum[x] = 0
+        for i in range(n):
+            wsum[i] = 0
         cp = <const uint8_t*>(ring + ((y + radius) % d) * row_bytes) + radius * cn
         for t in range(ntaps):
             rp = <const uint8_t*>(ring + ((y + tap_row[t]) % d) * row_bytes) + tap_off[t]
+            # vector loops around the scalar table look-ups
+            bilateral_dist_u8(dist, rp, cp, W, cn)
             sw = tap_w[t]
-            if cn == 1:
-                for x in range(W):
-                    dv = <int>rp[x] - <int>cp[x]
-                    w = sw * cw[dv if dv >= 0 else -dv]
-                    wsum[x] += w
-                    ssum[x] += rp[x] * w
-            else:
-                for x in range(W):
-                    dv = (abs_i(<int>rp[3 * x] - <int>cp[3 * x])
-                          + abs_i(<int>rp[3 * x + 1] - <int>cp[3 * x + 1])
-                          + abs_i(<int>rp[3 * x + 2] - <int>cp[3 * x + 2]))
-                    w = sw * cw[dv]
-                    wsum[x] += w
-                    ssum[3 * x] += rp[3 * x] * w
-                    ssum[3 * x + 1] += rp[3 * x + 1] * w
-                    ssum[3 * x + 2] += rp[3 * x + 2] * w
+            # each weight once per channel: the sums of a pixel's channels
+            # then run over contiguous floats (the weight sums repeat, equal)
+            for x in range(W):
+                v = sw * cw[dist[x]]
+                for j in range(cn):
+                    wv[x * cn + j] = v
+            bilateral_add_u8(ssum, wsum, rp, wv, n)
         o = out + y * n
         for x in range(W):
             for j in range(cn):
-                v = ssum[x * cn + j] / wsum[x]
+                v = ssum[x * cn + j] / wsum[x * cn + j]
                 o[x * cn + j] = <uint8_t><int32_t>((v + MAGIC) - MAGIC)
     return 0
-
-
-cdef inline int abs_i(int a) noexcept nogil:
-    return a if a >= 0 else -a
 
 
 cdef inline const uint8_t* src_row_u8(ImageView* im, Py_ssize_t sy) noexcept nogil:
     if sy < 0:
         return NULL
     return <const uint8_t*>im.data + sy * im.width * im.channels
+
+
+cdef cloned_void bilateral_index(int32_t* ii, float* fr, const float* rp, const float* cp,
+                                 Py_ssize_t W, Py_ssize_t cn, Py_ssize_t nbins,
+                                 float scale_index) noexcept nogil:
+    """Colour distances of one tap for a row of pixels as a ``lut`` bin and
+    the fraction past it, as OpenCV does (no NaN here)."""
+    cdef Py_ssize_t x
+    cdef float alpha
+    cdef int32_t k, nb = <int32_t>nbins     # compared in 32-bit lanes
+    if cn == 1:
+        for x in range(W):
+            alpha = fabsf(rp[x] - cp[x]) * scale_index
+            k = <int32_t>alpha
+            k = k if k < nb else nb
+            ii[x] = k
+            fr[x] = alpha - <float>k
+    else:
+        for x in range(W):
+            alpha = (fabsf(rp[3 * x] - cp[3 * x]) + fabsf(rp[3 * x + 1] - cp[3 * x + 1])
+                     + fabsf(rp[3 * x + 2] - cp[3 * x + 2])) * scale_index
+            k = <int32_t>alpha
+            k = k if k < nb else nb
+            ii[x] = k
+            fr[x] = alpha - <float>k
+
+
+cdef cloned_void bilateral_weights(float* w, const float* lo, const float* hi, const float* fr,
+                                   float sw, Py_ssize_t W, Py_ssize_t cn) noexcept nogil:
+    """Weights of one tap: ``sw`` times the colour weight interpolated
+    between the looked-up ``lo`` and ``hi``, once per channel (so that the
+    sums then run over contiguous floats)."""
+    cdef Py_ssize_t x
+    cdef float v
+    if cn == 1:
+        for x in range(W):
+            w[x] = sw * (lo[x] + fr[x] * (hi[x] - lo[x]))
+    else:
+        for x in range(W):
+            v = sw * (lo[x] + fr[x] * (hi[x] - lo[x]))
+            w[3 * x] = v
+            w[3 * x + 1] = v
+            w[3 * x + 2] = v
+
+
+cdef cloned_void bilateral_add_f32(float* ssum, float* wsum, const float* rp, const float* w,
+                                   Py_ssize_t n) noexcept nogil:
+    """Adds one tap, weights given per element, to the sums of a row (the
+    weight sums of a pixel's channels repeat, equal)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        wsum[i] += w[i]
+        ssum[i] += rp[i] * w[i]
 
 
 cdef int bilateral_f32(Frame* f, ImageView* im, float* out, Py_ssize_t radius,
@@ -2021,9 +2087,7 @@ cdef int bilateral_f32(Frame* f, ImageView* im, float* out, Py_ssize_t radius,
     cdef Py_ssize_t* xmap
     cdef bint cnan
     cdef bint has_nan = False
-    cdef const float** tptr
-    cdef float s0, s1, s2, ws
-    cdef int32_t ii
+    cdef float* wv
 
     # value range of the image (NaN ignored); a flat image is copied
     vmin = 1e300
@@ -2045,21 +2109,20 @@ cdef int bilateral_f32(Frame* f, ImageView* im, float* out, Py_ssize_t radius,
         memcpy(out, src, H * n * sizeof(float))
         return 0
     mem = work(f, 0, d * row_bytes + align64((nbins + 2) * sizeof(float))
-               + 4 * align64(d * d * sizeof(Py_ssize_t)) + align64(n * sizeof(float))
-               + align64(W * sizeof(float)) + align64((d + 1) * sizeof(Py_ssize_t)))
+               + 3 * align64(d * d * sizeof(Py_ssize_t)) + 2 * align64(n * sizeof(float))
+               + align64((d + 1) * sizeof(Py_ssize_t)) + align64((4 * W + n) * sizeof(float)))
     if mem == NULL:
         return -1
     ring = mem
-    tptr = <const float**>(mem + d * row_bytes + align64((nbins + 2) * sizeof(float))
-                           + 3 * align64(d * d * sizeof(Py_ssize_t)) + align64(n * sizeof(float))
-                           + align64(W * sizeof(float)) + align64((d + 1) * sizeof(Py_ssize_t)))
     lut = <float*>(mem + d * row_bytes)
     tap_w = <float*>(<char*>lut + align64((nbins + 2) * sizeof(float)))
     tap_row = <Py_ssize_t*>(<char*>tap_w + align64(d * d * sizeof(Py_ssize_t)))
     tap_off = <Py_ssize_t*>(<char*>tap_row + align64(d * d * sizeof(Py_ssize_t)))
     ssum = <float*>(<char*>tap_off + align64(d * d * sizeof(Py_ssize_t)))
     wsum = <float*>(<char*>ssum + align64(n * sizeof(float)))
-    xmap = <Py_ssize_t*>(<char*>wsum + align64(W * sizeof(float)))
+    xmap = <Py_ssize_t*>(<char*>wsum + align64(n * sizeof(float)))
+    # bins, fractions, looked-up weights (W each), then the weights per element
+    wv = <float*>(<char*>xmap + align64((d + 1) * sizeof(Py_ssize_t)))
     make_xmap(xmap, W, radius, radius, mode)
     scale_index = <float>nbins / (<float>(vmax - vmin) * cn)
     last = 1
@@ -2095,46 +2158,24 @@ cdef int bilateral_f32(Frame* f, ImageView* im, float* out, Py_ssize_t radius,
             wsum[x] = 0
         cp = <const float*>(ring + ((y + radius) % d) * row_bytes) + radius * cn
         if not has_nan:
-            # the common case, without the NaN rules: pixel by pixel with the
-            # sums in registers
+            # the common case, without the NaN rules: tap by tap over the
+            # whole row (the sums of each pixel in the same order as pixel by
+            # pixel: the centre, then the taps in turn)
+            for i in range(n):
+                wsum[i] = 1
+            memcpy(ssum, cp, n * sizeof(float))
             for t in range(ntaps):
-                tptr[t] = <const float*>(ring + ((y + tap_row[t]) % d) * row_bytes) + tap_off[t]
+                rp = <const float*>(ring + ((y + tap_row[t]) % d) * row_bytes) + tap_off[t]
+                # vector loops around the scalar table look-ups
+                bilateral_index(<int32_t*>wv, wv + W, rp, cp, W, cn, nbins, scale_index)
+                for x in range(W):
+                    wv[2 * W + x] = lut[(<int32_t*>wv)[x]]
+                    wv[3 * W + x] = lut[(<int32_t*>wv)[x] + 1]
+                bilateral_weights(wv + 4 * W, wv + 2 * W, wv + 3 * W, wv + W, tap_w[t], W, cn)
+                bilateral_add_f32(ssum, wsum, rp, wv + 4 * W, n)
             o = out + y * n
-            if cn == 1:
-                for x in range(W):
-                    c0 = cp[x]
-                    s0 = c0
-                    ws = 1
-                    for t in range(ntaps):
-                        v0 = tptr[t][x]
-                        alpha = fabs(v0 - c0) * scale_index
-                        ii = <int32_t>alpha
-                        ii = ii if ii < nbins else <int32_t>nbins
-                        alpha -= <float>ii
-                        w = tap_w[t] * (lut[ii] + alpha * (lut[ii + 1] - lut[ii]))
-                        ws += w
-                        s0 += v0 * w
-                    o[x] = s0 / ws
-            else:
-                for x in range(W):
-                    c0 = cp[3 * x]; c1 = cp[3 * x + 1]; c2 = cp[3 * x + 2]
-                    s0 = c0; s1 = c1; s2 = c2
-                    ws = 1
-                    for t in range(ntaps):
-                        rp = tptr[t] + 3 * x
-                        v0 = rp[0]; v1 = rp[1]; v2 = rp[2]
-                        alpha = (fabs(v0 - c0) + fabs(v1 - c1) + fabs(v2 - c2)) * scale_index
-                        ii = <int32_t>alpha
-                        ii = ii if ii < nbins else <int32_t>nbins
-                        alpha -= <float>ii
-                        w = tap_w[t] * (lut[ii] + alpha * (lut[ii + 1] - lut[ii]))
-                        ws += w
-                        s0 += v0 * w
-                        s1 += v1 * w
-                        s2 += v2 * w
-                    o[3 * x] = s0 / ws
-                    o[3 * x + 1] = s1 / ws
-                    o[3 * x + 2] = s2 / ws
+            for i in range(n):
+                o[i] = ssum[i] / wsum[i]
             continue
         for t in range(ntaps):
             rp = <const float*>(ring + ((y + tap_row[t]) % d) * row_bytes) + tap_off[t]

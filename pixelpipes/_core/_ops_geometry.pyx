@@ -16,7 +16,11 @@ choose per call between filtering source rows horizontally first (reused by
 several output rows when enlarging) and combining source rows vertically
 first (contiguous, so vectorised, when shrinking).  uint8 linear enlarging
 uses OpenCV's 16-bit vertical pass.  The hot row loops are specialised for
-1..4 channels through fused "tag" types.
+1..4 channels through fused "tag" types; the horizontal passes of uint8
+linear, and of 3-4 channel uint8/float32 rows after a vertical pass, use the
+SSE2 helpers of _simd.h (the same integers and float operations as the
+scalar loops).  The separable engine, ``resample_separable``, takes tap
+tables in any order and is exported in _ops_geometry.pxd.
 
 Pixels are moved as units of 1 to 16 bytes (``pix_t``), so flips, crops,
 transposition and nearest resizing are one code path per pixel size, not per
@@ -43,6 +47,25 @@ from pixelpipes._core._interpolation cimport (
     interp_weights, interp_taps, RESIZE_COEF_BITS, RESIZE_COEF_SCALE,
 )
 from pixelpipes._core._random cimport Rng, rng_init, rng_uniform, rng_below, det_log
+
+cdef extern from "_simd.h" nogil:
+    # return type of the vectorised row passes: built for AVX2 and the
+    # baseline, picked at load time (integer or uncontracted float: the same
+    # bits either way)
+    ctypedef void cloned_void "PP_CLONES void"
+    # Two-tap horizontal passes of uint8 linear resampling (SSE2; see the header).
+    void pp_hlin_u8_q7(const uint8_t* s, int16_t* d, Py_ssize_t dw, Py_ssize_t cn,
+                       const int32_t* o0, const int32_t* o1, const int32_t* w,
+                       Py_ssize_t rowlen)
+    void pp_hlin_q7_u8(const int16_t* t, uint8_t* d, Py_ssize_t dw, Py_ssize_t cn,
+                       const int32_t* o0, const int32_t* o1, const int32_t* w)
+    # horizontal float pass of 3- and 4-channel rows, 2 or 4 taps (SSE2)
+    Py_ssize_t pp_hfin_u8(const float* t, uint8_t* d, Py_ssize_t dw, int cn, int K,
+                          const Py_ssize_t* xofs, const float* a)
+    Py_ssize_t pp_hfin_f32(const float* t, float* d, Py_ssize_t dw, int cn, int K,
+                           const Py_ssize_t* xofs, const float* a)
+    # reverse a row of 3-byte pixels (SSSE3 shuffles when the CPU has them)
+    void pp_reverse3(uint8_t* dst, const uint8_t* src, Py_ssize_t n)
 
 
 # Largest output image, in pixels (the issue's bound on absurd sizes).
@@ -224,10 +247,10 @@ cdef void turn_pixels(pix_t* dst, const pix_t* src, Py_ssize_t h, Py_ssize_t w,
     cdef const pix_t* base = src + (h - 1) * w * flip_rows + (w - 1) * flip_cols
     cdef const pix_t* s
     cdef pix_t* d
-    for i0 in range(0, w, 32):
-        i1 = i0 + 32 if i0 + 32 < w else w
-        for j0 in range(0, h, 32):
-            j1 = j0 + 32 if j0 + 32 < h else h
+    for i0 in range(0, w, 16):
+        i1 = i0 + 16 if i0 + 16 < w else w
+        for j0 in range(0, h, 128):
+            j1 = j0 + 128 if j0 + 128 < h else h
             for i in range(i0, i1):
                 d = dst + i * h
                 s = base + i * cs
@@ -353,12 +376,12 @@ cdef inline uint64_t reverse_shorts(uint64_t x) noexcept nogil:
 
 cdef void reverse_fast(char* dst, const char* src, Py_ssize_t n, Py_ssize_t psize) noexcept nogil:
     """Reverse ``n`` pixels of ``psize`` bytes.  1- and 2-byte pixels go 8
-    bytes at a time; 3-, 6- and 12-byte pixels are copied as 4, 8 and 16 byte
-    units whose extra bytes the next pixel overwrites (the first and last
-    pixel exactly, so nothing outside the row is touched)."""
+    bytes at a time, 3-byte pixels 5 at a time (``pp_reverse3``); 6- and
+    12-byte pixels are copied as 8 and 16 byte units whose extra bytes the
+    next pixel overwrites (the first and last pixel exactly, so nothing
+    outside the row is touched)."""
     cdef Py_ssize_t i, m
     cdef uint64_t a, b
-    cdef uint32_t u
     if psize == 1:
         m = n // 8
         for i in range(m):
@@ -369,13 +392,12 @@ cdef void reverse_fast(char* dst, const char* src, Py_ssize_t n, Py_ssize_t psiz
         for i in range(m):
             store64(dst + 8 * i, reverse_shorts(load64(src + 2 * (n - 4 * (i + 1)))))
         reverse_row(<uint16_t*>(dst + 8 * m), <const uint16_t*>src, n - 4 * m)
-    elif (psize == 3 or psize == 6 or psize == 12) and n >= 3:
+    elif psize == 3:
+        pp_reverse3(<uint8_t*>dst, <const uint8_t*>src, n)
+    elif (psize == 6 or psize == 12) and n >= 3:
         memcpy(dst, src + (n - 1) * psize, <size_t>psize)
         for i in range(1, n - 1):
-            if psize == 3:
-                memcpy(&u, src + (n - 1 - i) * 3, 4)
-                memcpy(dst + 3 * i, &u, 4)
-            elif psize == 6:
+            if psize == 6:
                 a = load64(src + (n - 1 - i) * 6)
                 store64(dst + 6 * i, a)
             else:
@@ -551,15 +573,61 @@ cdef int k_image_crop(Frame* f, const Instr* ins) noexcept nogil:
     return 0
 
 
+cdef int pad_window(Frame* f, int mode, Value* a, Value* b, Value* c, Value* d,
+                    Py_ssize_t h, Py_ssize_t w, Py_ssize_t* y0, Py_ssize_t* x0,
+                    Py_ssize_t* oh, Py_ssize_t* ow) noexcept nogil:
+    """The window ``(y0, x0, oh, ow)`` of an ``h x w`` image that a pad reads
+    (it may reach outside).  Mode 0: ``a..d`` are x, y, width, height (safe
+    crop); 1: top, bottom, left, right (pad); 2: height, width (centre crop,
+    torchvision's placement; ``c``, ``d`` unused)."""
+    cdef Py_ssize_t p, q, r, s
+    if mode == 0:
+        if (get_coord(f, a, "crop x", x0) != 0 or get_coord(f, b, "crop y", y0) != 0
+                or get_size(f, c, "crop width", ow) != 0
+                or get_size(f, d, "crop height", oh) != 0):
+            return -1
+    elif mode == 1:
+        if (get_coord(f, a, "top padding", &p) != 0
+                or get_coord(f, b, "bottom padding", &q) != 0
+                or get_coord(f, c, "left padding", &r) != 0
+                or get_coord(f, d, "right padding", &s) != 0):
+            return -1
+        if p < 0 or q < 0 or r < 0 or s < 0:
+            snprintf(f.error, ERROR_SIZE,
+                     "padding must be >= 0, got top=%zd, bottom=%zd, left=%zd, right=%zd",
+                     p, q, r, s)
+            return -1
+        y0[0] = -p
+        x0[0] = -r
+        oh[0] = h + p + q
+        ow[0] = w + r + s
+    elif mode == 2:
+        if (get_size(f, a, "crop height", oh) != 0
+                or get_size(f, b, "crop width", ow) != 0):
+            return -1
+        # torchvision.transforms.functional.center_crop: pad (c - n) // 2
+        # before when the crop is larger, else start at round((n - c) / 2).
+        if oh[0] > h:
+            y0[0] = -((oh[0] - h) // 2)
+        else:
+            y0[0] = <Py_ssize_t>round_even((h - oh[0]) * 0.5)
+        if ow[0] > w:
+            x0[0] = -((ow[0] - w) // 2)
+        else:
+            x0[0] = <Py_ssize_t>round_even((w - ow[0]) * 0.5)
+    else:
+        return fail(f, BAD_PARAMS)
+    return 0
+
+
 cdef int k_image_pad(Frame* f, const Instr* ins) noexcept nogil:
     """Window with borders.  iparam 0: border; iparam 1: how the four scalar
-    inputs after the image are read -- 0: x, y, width, height (safe crop);
-    1: top, bottom, left, right (pad); 2: height, width, -, - (centre crop,
-    torchvision's placement).  fparams 0..3: constant value per channel."""
+    inputs after the image are read (``pad_window``'s mode).  fparams 0..3:
+    constant value per channel."""
     cdef ImageView im
     cdef int border, mode
     cdef double value[4]
-    cdef Py_ssize_t a, b, c, d, x0, y0, oh, ow
+    cdef Py_ssize_t x0, y0, oh, ow
     cdef Value* out
     if ins.n_iparams < 2:
         return fail(f, BAD_PARAMS)
@@ -568,43 +636,9 @@ cdef int k_image_pad(Frame* f, const Instr* ins) noexcept nogil:
         return -1
     if as_image(f, arg(f, ins, 0), &im) != 0 or load_border_params(f, ins, 0, &border, value) != 0:
         return -1
-    if mode == 0:
-        if (get_coord(f, arg(f, ins, 1), "crop x", &x0) != 0
-                or get_coord(f, arg(f, ins, 2), "crop y", &y0) != 0
-                or get_size(f, arg(f, ins, 3), "crop width", &ow) != 0
-                or get_size(f, arg(f, ins, 4), "crop height", &oh) != 0):
-            return -1
-    elif mode == 1:
-        if (get_coord(f, arg(f, ins, 1), "top padding", &a) != 0
-                or get_coord(f, arg(f, ins, 2), "bottom padding", &b) != 0
-                or get_coord(f, arg(f, ins, 3), "left padding", &c) != 0
-                or get_coord(f, arg(f, ins, 4), "right padding", &d) != 0):
-            return -1
-        if a < 0 or b < 0 or c < 0 or d < 0:
-            snprintf(f.error, ERROR_SIZE,
-                     "padding must be >= 0, got top=%zd, bottom=%zd, left=%zd, right=%zd",
-                     a, b, c, d)
-            return -1
-        y0 = -a
-        x0 = -c
-        oh = im.height + a + b
-        ow = im.width + c + d
-    elif mode == 2:
-        if (get_size(f, arg(f, ins, 1), "crop height", &oh) != 0
-                or get_size(f, arg(f, ins, 2), "crop width", &ow) != 0):
-            return -1
-        # torchvision.transforms.functional.center_crop: pad (c - n) // 2
-        # before when the crop is larger, else start at round((n - c) / 2).
-        if oh > im.height:
-            y0 = -((oh - im.height) // 2)
-        else:
-            y0 = <Py_ssize_t>round_even((im.height - oh) * 0.5)
-        if ow > im.width:
-            x0 = -((ow - im.width) // 2)
-        else:
-            x0 = <Py_ssize_t>round_even((im.width - ow) * 0.5)
-    else:
-        return fail(f, BAD_PARAMS)
+    if pad_window(f, mode, arg(f, ins, 1), arg(f, ins, 2), arg(f, ins, 3), arg(f, ins, 4),
+                  im.height, im.width, &y0, &x0, &oh, &ow) != 0:
+        return -1
     if check_out_size(f, oh, ow) != 0:
         return -1
     out = new_image(f, ins, im.dtype, oh, ow, im.channels, im.ndim)
@@ -929,17 +963,21 @@ cdef void h_float_final(cn_t* tag, const float* T, pixel_t* D, Py_ssize_t dw,
             store_f(D + dx * cn + c, acc)
 
 
-cdef void v_float(const pixel_t** S, const float* b, int K, float* T,
+cdef cloned_void v_float(const pixel_t** S, const float* b, int K, float* T,
                   Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i, k
-    cdef float b0 = b[0], b1 = b[1]
+    cdef float b0 = b[0], b1
     cdef const pixel_t* s0 = S[0]
-    cdef const pixel_t* s1 = S[1]
+    cdef const pixel_t* s1
     if K == 2:
+        s1 = S[1]
+        b1 = b[1]
         for i in range(n):
             T[i] = s0[i] * b0 + s1[i] * b1
         return
     if K == 4:
+        s1 = S[1]
+        b1 = b[1]
         for i in range(n):
             T[i] = s0[i] * b0 + s1[i] * b1 + S[2][i] * b[2] + S[3][i] * b[3]
         return
@@ -952,14 +990,20 @@ cdef void v_float(const pixel_t** S, const float* b, int K, float* T,
             T[i] += s1[i] * b1
 
 
-cdef void v_float_final(const float** R, const float* b, int K, pixel_t* D,
+cdef cloned_void v_float_final(const float** R, const float* b, int K, pixel_t* D,
                         Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i, k
-    cdef float b0 = b[0], b1 = b[1], b2, b3, acc
+    cdef float b0 = b[0], b1, b2, b3, acc
     cdef const float* r0 = R[0]
-    cdef const float* r1 = R[1]
+    cdef const float* r1
     cdef const float* r2
     cdef const float* r3
+    if K == 1:
+        for i in range(n):
+            store_f(D + i, r0[i] * b0)
+        return
+    r1 = R[1]
+    b1 = b[1]
     if K == 2:
         for i in range(n):
             store_f(D + i, r0[i] * b0 + r1[i] * b1)
@@ -981,44 +1025,7 @@ cdef void v_float_final(const float** R, const float* b, int K, pixel_t* D,
 
 # -- uint8 linear, horizontal first: OpenCV's 16-bit vertical pass ----------------
 
-cdef void h_lin_u8(cn_t* tag, const uint8_t* S, int16_t* D, Py_ssize_t dw,
-                   const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
-    """Two-tap horizontal pass into Q7 int16 sums: ``(a0 p0 + a1 p1) >> 4``
-    with Q11 weights (at most 255 * 2049 >> 4 < 2**15)."""
-    cdef Py_ssize_t cn, dx, c
-    cdef int32_t a0, a1
-    cdef const uint8_t* p0
-    cdef const uint8_t* p1
-    if cn_t is cn1_t:
-        cn = 1
-    elif cn_t is cn2_t:
-        cn = 2
-    elif cn_t is cn3_t:
-        cn = 3
-    else:
-        cn = 4
-    for dx in range(dw):
-        a0 = a[2 * dx]
-        a1 = a[2 * dx + 1]
-        p0 = S + xofs[2 * dx]
-        p1 = S + xofs[2 * dx + 1]
-        for c in range(cn):
-            D[dx * cn + c] = <int16_t>((p0[c] * a0 + p1[c] * a1) >> 4)
-
-
-cdef void h_lin_u8_any(Py_ssize_t cn, const uint8_t* S, int16_t* D, Py_ssize_t dw,
-                       const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
-    if cn == 1:
-        h_lin_u8(<cn1_t*>NULL, S, D, dw, xofs, a)
-    elif cn == 2:
-        h_lin_u8(<cn2_t*>NULL, S, D, dw, xofs, a)
-    elif cn == 3:
-        h_lin_u8(<cn3_t*>NULL, S, D, dw, xofs, a)
-    else:
-        h_lin_u8(<cn4_t*>NULL, S, D, dw, xofs, a)
-
-
-cdef void v_lin_u8(const int16_t* r0, const int16_t* r1, int16_t b0, int16_t b1,
+cdef cloned_void v_lin_u8(const int16_t* r0, const int16_t* r1, int16_t b0, int16_t b1,
                    uint8_t* D, Py_ssize_t n) noexcept nogil:
     """Two-tap vertical pass of Q7 rows with Q11 weights, as OpenCV's
     VResizeLinearVec_32s8u: ``((b0 r0 >> 16) + (b1 r1 >> 16) + 2) >> 2``
@@ -1077,7 +1084,7 @@ cdef void h_cub_u8_any(Py_ssize_t cn, const uint8_t* S, int32_t* D, Py_ssize_t d
         h_cub_u8(<cn4_t*>NULL, S, D, dw, xofs, a)
 
 
-cdef void v_cub_u8(const int32_t** R, const float* b, uint8_t* D, Py_ssize_t n) noexcept nogil:
+cdef cloned_void v_cub_u8(const int32_t** R, const float* b, uint8_t* D, Py_ssize_t n) noexcept nogil:
     """Four-tap vertical pass of Q11 int32 rows, in float (as OpenCV's
     VResizeCubicVec_32s8u); ``b`` are the Q11 weights as floats."""
     cdef Py_ssize_t i
@@ -1091,50 +1098,13 @@ cdef void v_cub_u8(const int32_t** R, const float* b, uint8_t* D, Py_ssize_t n) 
         store_f(D + i, r0[i] * b0 + r1[i] * b1 + r2[i] * b2 + r3[i] * b3)
 
 
-cdef void v_lin_u8_first(const uint8_t* s0, const uint8_t* s1, int32_t b0, int32_t b1,
+cdef cloned_void v_lin_u8_first(const uint8_t* s0, const uint8_t* s1, int32_t b0, int32_t b1,
                          int16_t* T, Py_ssize_t n) noexcept nogil:
     """Two-tap vertical pass first (shrinking): Q7 int16 sums of two source
     rows with Q11 weights."""
     cdef Py_ssize_t i
     for i in range(n):
         T[i] = <int16_t>((s0[i] * b0 + s1[i] * b1) >> 4)
-
-
-cdef void h_lin_u8_final(cn_t* tag, const int16_t* T, uint8_t* D, Py_ssize_t dw,
-                         const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
-    """Two-tap horizontal pass of Q7 sums into pixels: Q18, rounded half up
-    (never outside 0..255: the weights are >= 0 and sum to at most 2049)."""
-    cdef Py_ssize_t cn, dx, c
-    cdef int32_t a0, a1
-    cdef const int16_t* p0
-    cdef const int16_t* p1
-    if cn_t is cn1_t:
-        cn = 1
-    elif cn_t is cn2_t:
-        cn = 2
-    elif cn_t is cn3_t:
-        cn = 3
-    else:
-        cn = 4
-    for dx in range(dw):
-        a0 = a[2 * dx]
-        a1 = a[2 * dx + 1]
-        p0 = T + xofs[2 * dx]
-        p1 = T + xofs[2 * dx + 1]
-        for c in range(cn):
-            D[dx * cn + c] = <uint8_t>((p0[c] * a0 + p1[c] * a1 + (1 << 17)) >> 18)
-
-
-cdef void h_lin_u8_final_any(Py_ssize_t cn, const int16_t* T, uint8_t* D, Py_ssize_t dw,
-                             const Py_ssize_t* xofs, const int16_t* a) noexcept nogil:
-    if cn == 1:
-        h_lin_u8_final(<cn1_t*>NULL, T, D, dw, xofs, a)
-    elif cn == 2:
-        h_lin_u8_final(<cn2_t*>NULL, T, D, dw, xofs, a)
-    elif cn == 3:
-        h_lin_u8_final(<cn3_t*>NULL, T, D, dw, xofs, a)
-    else:
-        h_lin_u8_final(<cn4_t*>NULL, T, D, dw, xofs, a)
 
 
 # -- dispatch on the channel count ----------------------------------------------------
@@ -1163,73 +1133,132 @@ cdef void h_float_final_any(Py_ssize_t cn, const float* T, pixel_t* D, Py_ssize_
         h_float_final(<cn4_t*>NULL, T, D, dw, xofs, a, K)
 
 
+# -- the row ring of the horizontal-first order --------------------------------------
+#
+# Horizontal first keeps the filtered source rows in a ring of ``K`` slots.
+# The tap tables may come in any order (increasing, decreasing for a flipped
+# output, repeated or permuted rows), so a slot is chosen in two phases per
+# output row: first every tap whose row is already in a slot claims ("pins")
+# it, then each missing row goes into the unpinned slot used least recently.
+# An output row has at most ``K`` distinct rows, so a free slot always
+# exists and every tap reads its own row, whatever the order.  When the
+# tables move monotonically in either direction, a row is filtered once
+# (rows still needed are pinned before any slot is given up).
+
+ctypedef struct Ring:
+    Py_ssize_t row[MAX_TAPS]     # source row held by each slot (-1: none)
+    Py_ssize_t last[MAX_TAPS]    # last output row that used each slot
+
+
+cdef inline void ring_init(Ring* r, int K) noexcept nogil:
+    cdef int j
+    for j in range(K):
+        r.row[j] = -1
+        r.last[j] = -1
+
+
+cdef Py_ssize_t ring_step(Ring* r, const Py_ssize_t* taps, int K, Py_ssize_t dy,
+                          int* slot, bint* load) noexcept nogil:
+    """Slots of the ``K`` taps (source rows ``taps``) of output row ``dy``:
+    ``slot[k]``, and ``load[k]`` when the row must be filtered into it (the
+    first tap of a row new to the ring).  Returns the number of loads."""
+    cdef int k, j, best
+    cdef Py_ssize_t loads = 0
+    for k in range(K):
+        slot[k] = -1
+        load[k] = False
+        for j in range(K):
+            if r.row[j] == taps[k]:
+                slot[k] = j
+                r.last[j] = dy           # pinned for this output row
+                break
+    for k in range(K):
+        if slot[k] >= 0:
+            continue
+        best = -1
+        for j in range(K):
+            if r.row[j] == taps[k]:      # loaded by an earlier tap of this row
+                best = j
+                break
+            if r.last[j] < dy and (best < 0 or r.last[j] < r.last[best]):
+                best = j
+        slot[k] = best
+        if r.row[best] != taps[k]:
+            r.row[best] = taps[k]
+            load[k] = True
+            loads += 1
+        r.last[best] = dy
+    return loads
+
+
 cdef void sep_rows(const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sw, Py_ssize_t cn,
                    pixel_t* dst, Py_ssize_t dh, Py_ssize_t dw, const Py_ssize_t* xofs,
                    const Py_ssize_t* yofs, const float* fax, const float* fby,
-                   const int16_t* ia, const int16_t* ib, int K, bint vertical_first,
-                   char* work) noexcept nogil:
-    """The two passes over all output rows.
+                   const int16_t* ia, const int16_t* ib, const int32_t* lin, int K,
+                   bint vertical_first, bint fixed_u8, char* work) noexcept nogil:
+    """The two passes over all output rows (``xofs`` already times ``cn``).
 
     Vertical first: each output row combines its ``K`` source rows over the
     full source width (contiguous, vectorised), then one horizontal pass
     makes the output row.  Horizontal first: every source row needed is
-    filtered horizontally once into a ring of ``K`` row buffers (reused by
+    filtered horizontally once into the ring of ``K`` row buffers (reused by
     the following output rows, which pays when enlarging), then the output
     row combines ``K`` of them.  ``work`` holds ``K`` rows of ``max(sw, dw) *
-    cn`` 4-byte values."""
-    cdef Py_ssize_t n = dw * cn, sn = sw * cn, dy, k, j, row
+    cn`` 4-byte values and 64 bytes.  ``fixed_u8``: the uint8 integer passes
+    may be used (their weights fit them); for 2 taps they take the per-pixel
+    tables ``lin`` (``pp_hlin_*``: offsets of both taps, packed weights)."""
+    cdef Py_ssize_t n = dw * cn, sn = sw * cn, dy, k, row, done
     cdef Py_ssize_t rowcap = (sw if sw > dw else dw) * cn
-    cdef Py_ssize_t slot_row[MAX_TAPS]
+    cdef Ring ring
+    cdef int slot[MAX_TAPS]
+    cdef bint load[MAX_TAPS]
     cdef void* rows[MAX_TAPS]
     cdef const pixel_t* srows[MAX_TAPS]
-    cdef bint found
+    cdef void* buf
+    cdef int16_t* q7 = <int16_t*>work       # work has room past it (pp_hlin_q7_u8)
     if vertical_first:
         for dy in range(dh):
             for k in range(K):
                 srows[k] = src + yofs[dy * K + k] * sstep
             if pixel_t is uint8_t:
-                if K == 2:
-                    v_lin_u8_first(srows[0], srows[1], ib[2 * dy], ib[2 * dy + 1],
-                                   <int16_t*>work, sn)
-                    h_lin_u8_final_any(cn, <int16_t*>work, dst + dy * n, dw, xofs, ia)
+                if K == 2 and fixed_u8:
+                    v_lin_u8_first(srows[0], srows[1], ib[2 * dy], ib[2 * dy + 1], q7, sn)
+                    pp_hlin_q7_u8(q7, dst + dy * n, dw, cn, lin, lin + dw, lin + 2 * dw)
                     continue
             v_float(srows, fby + dy * K, K, <float*>work, sn)
-            h_float_final_any(cn, <float*>work, dst + dy * n, dw, xofs, fax, K)
+            done = 0
+            if (cn == 3 or cn == 4) and (K == 2 or K == 4):
+                if pixel_t is uint8_t:
+                    done = pp_hfin_u8(<float*>work, dst + dy * n, dw, <int>cn, K, xofs, fax)
+                elif pixel_t is float:
+                    done = pp_hfin_f32(<float*>work, dst + dy * n, dw, <int>cn, K, xofs, fax)
+            h_float_final_any(cn, <float*>work, dst + dy * n + done * cn, dw - done,
+                              xofs + done * K, fax + done * K, K)
         return
-    for k in range(K):
-        slot_row[k] = -1
+    ring_init(&ring, K)
     for dy in range(dh):
+        ring_step(&ring, yofs + dy * K, K, dy, slot, load)
         for k in range(K):
-            row = yofs[dy * K + k]
-            found = False
-            for j in range(K):
-                if slot_row[j] == row:
-                    rows[k] = work + j * rowcap * 4
-                    found = True
-                    break
-            if found:
+            buf = work + slot[k] * rowcap * 4
+            rows[k] = buf
+            if not load[k]:
                 continue
-            # Rows needed only grow with dy: a slot holding a row above this
-            # output row's first tap is free (one always is).
-            for j in range(K):
-                if slot_row[j] < yofs[dy * K]:
-                    break
-            slot_row[j] = row
-            rows[k] = work + j * rowcap * 4
+            row = yofs[dy * K + k]
             if pixel_t is uint8_t:
-                if K == 2:
-                    h_lin_u8_any(cn, src + row * sstep, <int16_t*>rows[k], dw, xofs, ia)
+                if K == 2 and fixed_u8:
+                    pp_hlin_u8_q7(src + row * sstep, <int16_t*>buf, dw, cn, lin, lin + dw,
+                                  lin + 2 * dw, sn)
                     continue
-                if K == 4:
-                    h_cub_u8_any(cn, src + row * sstep, <int32_t*>rows[k], dw, xofs, ia)
+                if K == 4 and fixed_u8:
+                    h_cub_u8_any(cn, src + row * sstep, <int32_t*>buf, dw, xofs, ia)
                     continue
-            h_float_any(cn, src + row * sstep, <float*>rows[k], dw, xofs, fax, K)
+            h_float_any(cn, src + row * sstep, <float*>buf, dw, xofs, fax, K)
         if pixel_t is uint8_t:
-            if K == 2:
+            if K == 2 and fixed_u8:
                 v_lin_u8(<const int16_t*>rows[0], <const int16_t*>rows[1], ib[dy * 2],
                          ib[dy * 2 + 1], dst + dy * n, n)
                 continue
-            if K == 4:
+            if K == 4 and fixed_u8:
                 v_cub_u8(<const int32_t**>rows, fby + dy * 4, dst + dy * n, n)
                 continue
         v_float_final(<const float**>rows, fby + dy * K, K, dst + dy * n, n)
@@ -1241,73 +1270,150 @@ cdef inline double quantise(double w) noexcept nogil:
     return round_even(w * RESIZE_COEF_SCALE) * (1.0 / RESIZE_COEF_SCALE)
 
 
-cdef int resize_separable(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
-                          Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst,
-                          Py_ssize_t dh, Py_ssize_t dw, double scale_x, double scale_y,
-                          double inv_x, double inv_y, int K,
-                          bint area_mode) noexcept nogil:
-    """Two-pass resize with ``K`` taps per axis (weights from
-    ``axis_table``); picks the pass order that does less scalar work."""
-    cdef Py_ssize_t tabx = dw * K, taby = dh * K, i, used, last, vf_cost, hf_cost
+cdef bint fixed_weights_fit(const double* w, Py_ssize_t n, int K) noexcept nogil:
+    """Whether the Q11 weights suit the uint8 integer passes: for 2 taps, in
+    [0, 1] with pairs summing to at most 2049/2048 (the Q7 int16 sums of
+    OpenCV's linear path then cannot overflow); for 4 taps, within int16."""
+    cdef Py_ssize_t i
+    cdef double q, q1
+    if K == 2:
+        for i in range(0, n, 2):
+            q = round_even(w[i] * RESIZE_COEF_SCALE)
+            q1 = round_even(w[i + 1] * RESIZE_COEF_SCALE)
+            if not (q >= 0 and q1 >= 0 and q + q1 <= RESIZE_COEF_SCALE + 1):
+                return False
+        return True
+    for i in range(n):
+        q = round_even(w[i] * RESIZE_COEF_SCALE)
+        if not (-32768 <= q <= 32767):
+            return False
+    return True
+
+
+cdef int resample_separable(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                            Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst,
+                            Py_ssize_t dh, Py_ssize_t dw, const Py_ssize_t* xofs,
+                            const double* wx, const Py_ssize_t* yofs, const double* wy,
+                            int K) noexcept nogil:
+    """Separable ``K``-tap resampling (K = 1, 2, 4, 8) from caller-made tap
+    tables; the engine of Resize and ResizedCrop, exported in the .pxd.
+
+    ``src`` is pixel (0, 0) of an ``sh x sw x cn`` source whose rows are
+    ``sstep`` elements apart; ``dst`` a contiguous ``dh x dw x cn`` output.
+    Output ``(dy, dx)`` is ``sum_j wy[dy K + j] sum_k wx[dx K + k] src[yofs[dy
+    K + j], xofs[dx K + k]]``, with source columns ``0 <= xofs < sw`` and rows
+    ``0 <= yofs < sh``.  The tables may be in any order (decreasing, repeated,
+    permuted): the vertical-first order reads each output row's rows
+    directly, and the horizontal-first ring (``ring_step``) is exact for any
+    order and filters each row once for monotone tables in either direction.
+    Sums in float; uint8 uses the weights rounded to Q11 (OpenCV's integer
+    passes when the weights fit them).  Scratch slots 0 and 1 only.
+    Returns 0, or -1 with ``f.error`` set."""
+    cdef Py_ssize_t tabx = dw * K, taby = dh * K, i, used, vf_cost, hf_cost
     cdef Py_ssize_t rowcap = (sw if sw > dw else dw) * cn
-    cdef Py_ssize_t* xofs
-    cdef Py_ssize_t* yofs
-    cdef double* wx
-    cdef double* wy
+    cdef Py_ssize_t* xo
+    cdef int32_t* lin
     cdef float* fax
     cdef float* fby
     cdef int16_t* ia
     cdef int16_t* ib
     cdef char* tab
     cdef char* work
-    cdef bint vertical_first
-    tab = scratch(f, 1, <size_t>((tabx + taby) * (sizeof(Py_ssize_t) + sizeof(double)
-                                                  + sizeof(float) + sizeof(int16_t))))
-    work = scratch(f, 0, <size_t>(K * rowcap * 4))
+    cdef bint vertical_first, fixed_u8
+    cdef Ring ring
+    cdef int slot[MAX_TAPS]
+    cdef bint load[MAX_TAPS]
+    if K != 1 and K != 2 and K != 4 and K != 8:
+        snprintf(f.error, ERROR_SIZE, "resample_separable: K must be 1, 2, 4 or 8, got %d", K)
+        return -1
+    if not (1 <= cn <= 4) or sh < 1 or sw < 1 or dh < 1 or dw < 1 or sstep < sw * cn:
+        return fail(f, "resample_separable: bad image geometry")
+    if dtype != DT_UINT8 and dtype != DT_UINT16 and dtype != DT_INT16 and dtype != DT_FLOAT32:
+        return fail(f, "resample_separable: unsupported element type")
+    for i in range(tabx):
+        if not (0 <= xofs[i] < sw):
+            return fail(f, "resample_separable: column tap outside the source")
+    for i in range(taby):
+        if not (0 <= yofs[i] < sh):
+            return fail(f, "resample_separable: row tap outside the source")
+    tab = scratch(f, 1, <size_t>(tabx * (sizeof(Py_ssize_t) + sizeof(float) + sizeof(int16_t))
+                                 + taby * (sizeof(float) + sizeof(int16_t))
+                                 + 3 * dw * sizeof(int32_t)))
+    work = scratch(f, 0, <size_t>(K * rowcap * 4 + 64))
     if tab == NULL or work == NULL:
         return -1
-    xofs = <Py_ssize_t*>tab
-    yofs = xofs + tabx
-    wx = <double*>(yofs + taby)
-    wy = wx + tabx
-    fax = <float*>(wy + taby)
+    xo = <Py_ssize_t*>tab
+    lin = <int32_t*>(xo + tabx)
+    fax = <float*>(lin + 3 * dw)
     fby = fax + tabx
     ia = <int16_t*>(fby + taby)
     ib = ia + tabx
-    axis_table(f, sw, dw, scale_x, inv_x, K, area_mode, xofs, wx)
-    axis_table(f, sh, dh, scale_y, inv_y, K, area_mode, yofs, wy)
     for i in range(tabx):
-        xofs[i] *= cn
+        xo[i] = xofs[i] * cn
         fax[i] = <float>(quantise(wx[i]) if dtype == DT_UINT8 else wx[i])
         ia[i] = <int16_t>round_even(wx[i] * RESIZE_COEF_SCALE)
     for i in range(taby):
         fby[i] = <float>(quantise(wy[i]) if dtype == DT_UINT8 else wy[i])
         ib[i] = <int16_t>round_even(wy[i] * RESIZE_COEF_SCALE)
+    fixed_u8 = (dtype == DT_UINT8 and (K == 2 or K == 4) and sw * cn < (1 << 30)
+                and fixed_weights_fit(wx, tabx, K) and fixed_weights_fit(wy, taby, K))
+    if fixed_u8 and K == 2:
+        # tables of the two-tap passes: both tap offsets, the weights packed
+        for i in range(dw):
+            lin[i] = <int32_t>xo[2 * i]
+            lin[dw + i] = <int32_t>xo[2 * i + 1]
+            lin[2 * dw + i] = <int32_t>(<uint16_t>ia[2 * i]
+                                        | <uint32_t><uint16_t>ia[2 * i + 1] << 16)
     # Scalar (gathering) horizontal work against vectorised vertical work
-    # (counted a quarter): source rows filtered once each, or every output
-    # row filtered from a full-width vertical combination.
+    # (counted a quarter): source rows filtered once each (as many as the
+    # ring loads), or every output row filtered from a full-width vertical
+    # combination.
     used = 0
-    last = -1
-    for i in range(taby):
-        if yofs[i] > last:
-            used += 1
-            last = yofs[i]
+    ring_init(&ring, K)
+    for i in range(dh):
+        used += ring_step(&ring, yofs + i * K, K, i, slot, load)
     hf_cost = used * dw + dh * dw // 4
     vf_cost = dh * dw + dh * sw // 4
     vertical_first = vf_cost < hf_cost
     if dtype == DT_UINT8:
-        sep_rows(<const uint8_t*>src, sstep, sw, cn, <uint8_t*>dst, dh, dw, xofs, yofs, fax, fby,
-                 ia, ib, K, vertical_first, work)
+        sep_rows(<const uint8_t*>src, sstep, sw, cn, <uint8_t*>dst, dh, dw, xo, yofs, fax, fby,
+                 ia, ib, lin, K, vertical_first, fixed_u8, work)
     elif dtype == DT_UINT16:
-        sep_rows(<const uint16_t*>src, sstep, sw, cn, <uint16_t*>dst, dh, dw, xofs, yofs, fax, fby,
-                 ia, ib, K, vertical_first, work)
+        sep_rows(<const uint16_t*>src, sstep, sw, cn, <uint16_t*>dst, dh, dw, xo, yofs, fax, fby,
+                 ia, ib, lin, K, vertical_first, False, work)
     elif dtype == DT_INT16:
-        sep_rows(<const int16_t*>src, sstep, sw, cn, <int16_t*>dst, dh, dw, xofs, yofs, fax, fby,
-                 ia, ib, K, vertical_first, work)
+        sep_rows(<const int16_t*>src, sstep, sw, cn, <int16_t*>dst, dh, dw, xo, yofs, fax, fby,
+                 ia, ib, lin, K, vertical_first, False, work)
     else:
-        sep_rows(<const float*>src, sstep, sw, cn, <float*>dst, dh, dw, xofs, yofs, fax, fby,
-                 ia, ib, K, vertical_first, work)
+        sep_rows(<const float*>src, sstep, sw, cn, <float*>dst, dh, dw, xo, yofs, fax, fby,
+                 ia, ib, lin, K, vertical_first, False, work)
     return 0
+
+
+cdef int resize_separable(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                          Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst,
+                          Py_ssize_t dh, Py_ssize_t dw, double scale_x, double scale_y,
+                          double inv_x, double inv_y, int K,
+                          bint area_mode) noexcept nogil:
+    """Two-pass resize with ``K`` taps per axis: the tap tables of
+    ``axis_table`` (in scratch slot 2) through ``resample_separable``."""
+    cdef Py_ssize_t tabx = dw * K, taby = dh * K
+    cdef Py_ssize_t* xofs
+    cdef Py_ssize_t* yofs
+    cdef double* wx
+    cdef double* wy
+    cdef char* tab = scratch(f, 2, <size_t>((tabx + taby) * (sizeof(Py_ssize_t)
+                                                              + sizeof(double))))
+    if tab == NULL:
+        return -1
+    xofs = <Py_ssize_t*>tab
+    yofs = xofs + tabx
+    wx = <double*>(yofs + taby)
+    wy = wx + tabx
+    axis_table(f, sw, dw, scale_x, inv_x, K, area_mode, xofs, wx)
+    axis_table(f, sh, dh, scale_y, inv_y, K, area_mode, yofs, wy)
+    return resample_separable(f, src, sstep, sh, sw, cn, dtype, dst, dh, dw, xofs, wx,
+                              yofs, wy, K)
 
 
 # -- nearest ----------------------------------------------------------------------
@@ -1401,7 +1507,7 @@ cdef void area_hpass(const pixel_t* S, float* D, Py_ssize_t dw, Py_ssize_t cn,
     return
 
 
-cdef void area_rows(const pixel_t* src, Py_ssize_t sstep, Py_ssize_t cn, pixel_t* dst,
+cdef cloned_void area_rows(const pixel_t* src, Py_ssize_t sstep, Py_ssize_t cn, pixel_t* dst,
                     Py_ssize_t dw, const Py_ssize_t* xdi, const Py_ssize_t* xsi,
                     const float* xalpha, Py_ssize_t nx, const Py_ssize_t* ydi,
                     const Py_ssize_t* ysi, const float* yalpha, Py_ssize_t ny,
@@ -1498,7 +1604,7 @@ cdef int stride2_any(char* d, const char* s, Py_ssize_t n, Py_ssize_t psize) noe
     return 0
 
 
-cdef void halve_row(const pixel_t* r0, const pixel_t* r1, pixel_t* d, Py_ssize_t pairs,
+cdef cloned_void halve_row(const pixel_t* r0, const pixel_t* r1, pixel_t* d, Py_ssize_t pairs,
                     Py_ssize_t cn, pixel_t* tmp) noexcept nogil:
     """2 x 2 means of two source rows: ``pairs`` output pixels.  The means
     of every element with the one a pixel to its right are computed over the
@@ -1516,7 +1622,7 @@ cdef void halve_row(const pixel_t* r0, const pixel_t* r1, pixel_t* d, Py_ssize_t
     stride2_any(<char*>d, <const char*>tmp, pairs, cn * sizeof(pixel_t))
 
 
-cdef void area_fast_rows(cn_t* tag, const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sh,
+cdef cloned_void area_fast_rows(cn_t* tag, const pixel_t* src, Py_ssize_t sstep, Py_ssize_t sh,
                          Py_ssize_t sw, pixel_t* dst, Py_ssize_t dh, Py_ssize_t dw,
                          Py_ssize_t fy, Py_ssize_t fx, void* work) noexcept nogil:
     """Whole-factor area downscaling (``fy x fx`` blocks): sum the block's
@@ -1672,14 +1778,54 @@ cdef int resize_image(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh
                             inv_x, inv_y, taps, interp == INTERP_AREA)
 
 
+cdef int resize_size(Frame* f, int mode, Value* a, Value* b, Py_ssize_t height,
+                     Py_ssize_t width, Py_ssize_t* dh, Py_ssize_t* dw, double* fy,
+                     double* fx) noexcept nogil:
+    """Output size and OpenCV's ``inv_scale`` per axis of a resize of a
+    ``height x width`` image.  Mode 0: ``a``, ``b`` are the output height and
+    width; mode 1: they are the factors fy, fx (the size is ``round(n *
+    factor)``, half to even, as cv2.resize with fx/fy)."""
+    cdef double h, w
+    if mode == 0:
+        if (get_size(f, a, "output height", dh) != 0
+                or get_size(f, b, "output width", dw) != 0
+                or check_out_size(f, dh[0], dw[0]) != 0):
+            return -1
+        fy[0] = <double>dh[0] / height
+        fx[0] = <double>dw[0] / width
+        return 0
+    if mode != 1:
+        return fail(f, BAD_PARAMS)
+    if (get_number(f, a, "vertical scale factor", fy) != 0
+            or get_number(f, b, "horizontal scale factor", fx) != 0):
+        return -1
+    if not (fy[0] > 0) or not (fx[0] > 0):
+        snprintf(f.error, ERROR_SIZE, "scale factors must be > 0, got fy=%g, fx=%g",
+                 fy[0], fx[0])
+        return -1
+    h = round_even(height * fy[0]) if height * fy[0] < 1e15 else 1e15
+    w = round_even(width * fx[0]) if width * fx[0] < 1e15 else 1e15
+    if h < 1 or w < 1:
+        snprintf(f.error, ERROR_SIZE,
+                 "scaling the %zd x %zd image by fy=%g, fx=%g gives an empty image",
+                 height, width, fy[0], fx[0])
+        return -1
+    if h > <double>MAX_PIXELS or w > <double>MAX_PIXELS or h * w > <double>MAX_PIXELS:
+        snprintf(f.error, ERROR_SIZE,
+                 "scaling the %zd x %zd image by fy=%g, fx=%g gives more than 2**31 pixels",
+                 height, width, fy[0], fx[0])
+        return -1
+    dh[0] = <Py_ssize_t>h
+    dw[0] = <Py_ssize_t>w
+    return 0
+
+
 cdef int k_image_resize(Frame* f, const Instr* ins) noexcept nogil:
-    """Inputs image, a, b; iparams interpolation, mode.  Mode 0: a, b are the
-    output height and width; mode 1: a, b are the factors fy, fx (the size is
-    ``round(n * factor)``, half to even, as cv2.resize with fx/fy)."""
+    """Inputs image, a, b; iparams interpolation, mode (``resize_size``)."""
     cdef ImageView im
     cdef int interp, mode
     cdef Py_ssize_t dh, dw
-    cdef double fy, fx, h, w
+    cdef double fy, fx
     cdef Value* out
     if check_params(f, ins, 3, 2, 0) != 0 or as_image(f, arg(f, ins, 0), &im) != 0:
         return -1
@@ -1689,34 +1835,9 @@ cdef int k_image_resize(Frame* f, const Instr* ins) noexcept nogil:
         return fail(f, BAD_PARAMS)
     if check_not_empty(f, &im) != 0:
         return -1
-    if mode == 0:
-        if (get_size(f, arg(f, ins, 1), "output height", &dh) != 0
-                or get_size(f, arg(f, ins, 2), "output width", &dw) != 0
-                or check_out_size(f, dh, dw) != 0):
-            return -1
-        fy = <double>dh / im.height
-        fx = <double>dw / im.width
-    else:
-        if (get_number(f, arg(f, ins, 1), "vertical scale factor", &fy) != 0
-                or get_number(f, arg(f, ins, 2), "horizontal scale factor", &fx) != 0):
-            return -1
-        if not (fy > 0) or not (fx > 0):
-            snprintf(f.error, ERROR_SIZE, "scale factors must be > 0, got fy=%g, fx=%g", fy, fx)
-            return -1
-        h = round_even(im.height * fy) if im.height * fy < 1e15 else 1e15
-        w = round_even(im.width * fx) if im.width * fx < 1e15 else 1e15
-        if h < 1 or w < 1:
-            snprintf(f.error, ERROR_SIZE,
-                     "scaling the %zd x %zd image by fy=%g, fx=%g gives an empty image",
-                     im.height, im.width, fy, fx)
-            return -1
-        if h > <double>MAX_PIXELS or w > <double>MAX_PIXELS or h * w > <double>MAX_PIXELS:
-            snprintf(f.error, ERROR_SIZE,
-                     "scaling the %zd x %zd image by fy=%g, fx=%g gives more than 2**31 pixels",
-                     im.height, im.width, fy, fx)
-            return -1
-        dh = <Py_ssize_t>h
-        dw = <Py_ssize_t>w
+    if resize_size(f, mode, arg(f, ins, 1), arg(f, ins, 2), im.height, im.width, &dh, &dw,
+                   &fy, &fx) != 0:
+        return -1
     out = new_image(f, ins, im.dtype, dh, dw, im.channels, im.ndim)
     if out == NULL:
         return -1

@@ -10,7 +10,8 @@ OpenCV 5's ``warpAffine``/``warpPerspective``/``remap`` (see the notes of
 * linear interpolates at the exact coordinate, as ``v0 = p00 + fx (p01 -
   p00)``, ``v1 = p10 + fx (p11 - p10)``, ``v = v0 + fy (v1 - v0)`` in float32
   (uint16, int16, float32), or for uint8 in fixed point: the coordinate in
-  1/2048 pixel and two Q11 passes in int32 (within 0.25 of the float value);
+  1/2048 pixel and two Q11 passes, the first kept in Q7 (within 0.26 of the
+  float value);
 * cubic (Keys, a = -0.75, 4 x 4 taps) uses the exact coordinate;
 * Lanczos-4 (8 x 8 taps) quantises the coordinate to 1/32 pixel and takes
   its weights from a table, as OpenCV does (for affine warps with OpenCV's own
@@ -20,7 +21,10 @@ OpenCV 5's ``warpAffine``/``warpPerspective``/``remap`` (see the notes of
   weights from a table at 1/1024-pixel positions.
 
 Integer results are rounded half to even (uint8 fixed point: half up) and
-saturated.  Source coordinates
+saturated.  Matrix warps (``warp_window``, exported in _ops_warp.pxd) run over
+tiles of the output so that the source patch a tile reads stays in cache.  The
+uint8 linear pixel and the float32 linear pixel of 3-4 channels use SSE2
+helpers of _simd.h that compute exactly what the scalar code computes.  Source coordinates
 are clamped to +-2**28 (NaN counts as -2**28) before any integer conversion,
 so no matrix or map can make a sampler index out of bounds.
 """
@@ -40,6 +44,19 @@ from pixelpipes._core._interpolation cimport (
     cubic_weights, lanczos4_weights, fixed_weights, INTER_TAB_SIZE,
 )
 from pixelpipes._core._random cimport Rng, rng_init, rng_uniform, rng_normal
+
+cdef extern from "_simd.h" nogil:
+    # return type of the coordinate generators: built for AVX2 and the
+    # baseline, picked at load time (uncontracted double: the same bits)
+    ctypedef void cloned_void "PP_CLONES void"
+    # bilinear uint8 pixel (SSE2) and its scalar steps, the same integers
+    void pp_lin_u8_px(const uint8_t* r0, const uint8_t* r1, int cn, int32_t wx, int32_t wy,
+                      uint8_t* d)
+    int32_t pp_lin_q7(int32_t a, int32_t b, int32_t w)
+    uint8_t pp_lin_final(int32_t t0, int32_t t1, int32_t w)
+    void pp_lin_f32_px(const float* p0, const float* p1, int cn, float fx, float fy, float* d)
+    bint pp_lin_u8_gray4(const uint8_t* src, Py_ssize_t rowlen, Py_ssize_t w, Py_ssize_t h,
+                         const double* xs, const double* ys, uint8_t* d)
 
 cdef double COORD_LIMIT = 268435456.0           # 2**28
 cdef Py_ssize_t MAX_PIXELS = (<Py_ssize_t>1) << 31
@@ -202,9 +219,10 @@ cdef inline Py_ssize_t channels(chan_t tag) noexcept nogil:
         return 4
 
 ctypedef struct Sampler:
-    const char* src
+    const char* src         # pixel (0, 0) of the source (window)
     Py_ssize_t h
     Py_ssize_t w
+    Py_ssize_t step         # elements from one source row to the next
     Py_ssize_t cn
     int dtype
     int interp
@@ -221,12 +239,11 @@ cdef inline const pixel_t* tap(const pixel_t* src, Py_ssize_t rowlen, Py_ssize_t
     return src + by * rowlen + bx * cn
 
 
-cdef inline void nearest_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
-                             const pixel_t* bv, const double* xs, const double* ys,
+cdef inline void nearest_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                             int border, const pixel_t* bv, const double* xs, const double* ys,
                              Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
     cdef Py_ssize_t cn = channels(tag)
     cdef Py_ssize_t i, c, ix, iy
-    cdef Py_ssize_t rowlen = w * cn
     cdef const pixel_t* p
     for i in range(n):
         ix = lrint(xs[i])
@@ -240,12 +257,11 @@ cdef inline void nearest_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int
         dst += cn
 
 
-cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
-                            const pixel_t* bv, const double* xs, const double* ys,
+cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                            int border, const pixel_t* bv, const double* xs, const double* ys,
                             Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
     cdef Py_ssize_t cn = channels(tag)
     cdef Py_ssize_t i, c, ix, iy, x0, x1, y0, y1
-    cdef Py_ssize_t rowlen = w * cn
     cdef float fx, fy, v0, v1
     cdef const pixel_t* p0
     cdef const pixel_t* p1
@@ -261,6 +277,13 @@ cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int 
         if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
             p0 = src + iy * rowlen + ix * cn
             p1 = p0 + rowlen
+            if pixel_t is float:
+                # 4 lanes at once; 3 channels: not where the 4th lane would
+                # read past the row or write past this call's pixels
+                if cn == 4 or (cn == 3 and ix + 2 < w and i + 1 < n):
+                    pp_lin_f32_px(p0, p1, <int>cn, fx, fy, dst)
+                    dst += cn
+                    continue
             for c in range(cn):
                 v0 = p0[c] + fx * (<float>p0[c + cn] - <float>p0[c])
                 v1 = p1[c] + fx * (<float>p1[c + cn] - <float>p1[c])
@@ -284,15 +307,14 @@ cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int 
         dst += cn
 
 
-cdef inline void taps_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int border,
-                          const pixel_t* bv, const double* xs, const double* ys,
+cdef inline void taps_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                          int border, const pixel_t* bv, const double* xs, const double* ys,
                           Py_ssize_t n, pixel_t* dst, chan_t tag, taps_t ktag) noexcept nogil:
     """Separable k x k kernel (k = 4: cubic at the exact coordinate; k = 8:
     Lanczos-4 at the coordinate rounded to 1/32 pixel)."""
     cdef Py_ssize_t cn = channels(tag)
     cdef Py_ssize_t k = taps(ktag)
     cdef Py_ssize_t i, c, a, b, ix, iy
-    cdef Py_ssize_t rowlen = w * cn
     cdef Py_ssize_t X, Y
     cdef Py_ssize_t off = k // 2 - 1
     cdef double dw[8]
@@ -355,55 +377,62 @@ cdef inline void taps_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, int bo
         dst += cn
 
 
-cdef inline void linear_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, int border,
-                               const uint8_t* bv, const double* xs, const double* ys,
-                               Py_ssize_t n, uint8_t* dst, chan_t tag) noexcept nogil:
-    """Linear for uint8 in fixed point: the coordinate in 1/2048 pixel, two
-    Q11 passes in int32 ((2048 - w) a + w b <= 255 * 2**22 fits), rounded
-    half up."""
+cdef inline void linear_px_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
+                              Py_ssize_t rowlen, int border, const uint8_t* bv, double x,
+                              double y, uint8_t* dst, chan_t tag) noexcept nogil:
+    """One pixel of ``linear_row_u8``."""
     cdef Py_ssize_t cn = channels(tag)
-    cdef Py_ssize_t i, c, ix, iy, x0, x1, y0, y1, X, Y
-    cdef Py_ssize_t rowlen = w * cn
-    cdef int wx, wy, t0, t1
+    cdef Py_ssize_t c, ix, iy, x0, x1, y0, y1, X, Y
+    cdef int wx, wy
     cdef const uint8_t* p0
-    cdef const uint8_t* p1
     cdef const uint8_t* q00
     cdef const uint8_t* q01
     cdef const uint8_t* q10
     cdef const uint8_t* q11
-    for i in range(n):
-        X = lrint(xs[i] * LIN_ONE)
-        Y = lrint(ys[i] * LIN_ONE)
-        ix = X >> LIN_BITS
-        iy = Y >> LIN_BITS
-        wx = <int>(X & (LIN_ONE - 1))
-        wy = <int>(Y & (LIN_ONE - 1))
-        if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
-            p0 = src + iy * rowlen + ix * cn
-            p1 = p0 + rowlen
-            for c in range(cn):
-                t0 = (p0[c] << LIN_BITS) + wx * (<int>p0[c + cn] - <int>p0[c])
-                t1 = (p1[c] << LIN_BITS) + wx * (<int>p1[c + cn] - <int>p1[c])
-                dst[c] = <uint8_t>(((t0 << LIN_BITS) + wy * (t1 - t0)
-                                    + (1 << (2 * LIN_BITS - 1))) >> (2 * LIN_BITS))
-        elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
-            for c in range(cn):
-                dst[c] = bv[c]
-        else:
-            x0 = border_index(ix, w, border)
-            x1 = border_index(ix + 1, w, border)
-            y0 = border_index(iy, h, border)
-            y1 = border_index(iy + 1, h, border)
-            q00 = tap(src, rowlen, cn, y0, x0, bv)
-            q01 = tap(src, rowlen, cn, y0, x1, bv)
-            q10 = tap(src, rowlen, cn, y1, x0, bv)
-            q11 = tap(src, rowlen, cn, y1, x1, bv)
-            for c in range(cn):
-                t0 = (q00[c] << LIN_BITS) + wx * (<int>q01[c] - <int>q00[c])
-                t1 = (q10[c] << LIN_BITS) + wx * (<int>q11[c] - <int>q10[c])
-                dst[c] = <uint8_t>(((t0 << LIN_BITS) + wy * (t1 - t0)
-                                    + (1 << (2 * LIN_BITS - 1))) >> (2 * LIN_BITS))
-        dst += cn
+    X = lrint(x * LIN_ONE)
+    Y = lrint(y * LIN_ONE)
+    ix = X >> LIN_BITS
+    iy = Y >> LIN_BITS
+    wx = <int>(X & (LIN_ONE - 1))
+    wy = <int>(Y & (LIN_ONE - 1))
+    if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
+        p0 = src + iy * rowlen + ix * cn
+        pp_lin_u8_px(p0, p0 + rowlen, <int>cn, wx, wy, dst)
+    elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
+        for c in range(cn):
+            dst[c] = bv[c]
+    else:
+        x0 = border_index(ix, w, border)
+        x1 = border_index(ix + 1, w, border)
+        y0 = border_index(iy, h, border)
+        y1 = border_index(iy + 1, h, border)
+        q00 = tap(src, rowlen, cn, y0, x0, bv)
+        q01 = tap(src, rowlen, cn, y0, x1, bv)
+        q10 = tap(src, rowlen, cn, y1, x0, bv)
+        q11 = tap(src, rowlen, cn, y1, x1, bv)
+        for c in range(cn):
+            dst[c] = pp_lin_final(pp_lin_q7(q00[c], q01[c], wx), pp_lin_q7(q10[c], q11[c], wx), wy)
+
+
+cdef inline void linear_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
+                               Py_ssize_t rowlen, int border, const uint8_t* bv,
+                               const double* xs, const double* ys, Py_ssize_t n, uint8_t* dst,
+                               chan_t tag) noexcept nogil:
+    """Linear for uint8 in fixed point: the coordinate in 1/2048 pixel, a Q11
+    pass per row kept in Q7, then a Q11 pass over the two rows, rounded half
+    up (``pp_lin_u8_px`` in _simd.h: SSE2 pairs and pmaddwd).  One channel:
+    four pixels at a time (``pp_lin_u8_gray4``) where all four are inside."""
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t i = 0, k
+    if chan_t is char:
+        while i + 4 <= n:
+            if not pp_lin_u8_gray4(src, rowlen, w, h, xs + i, ys + i, dst + i):
+                for k in range(4):
+                    linear_px_u8(src, h, w, rowlen, border, bv, xs[i + k], ys[i + k],
+                                 dst + i + k, tag)
+            i += 4
+    for i in range(i, n):
+        linear_px_u8(src, h, w, rowlen, border, bv, xs[i], ys[i], dst + i * cn, tag)
 
 
 cdef inline uint8_t round_q28_u8(int64_t acc) noexcept nogil:
@@ -411,14 +440,13 @@ cdef inline uint8_t round_q28_u8(int64_t acc) noexcept nogil:
     return <uint8_t>(0 if acc < 0 else (255 if acc > 255 else acc))
 
 
-cdef inline void taps_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, int border,
-                             const uint8_t* bv, const double* xs, const double* ys,
+cdef inline void taps_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                             int border, const uint8_t* bv, const double* xs, const double* ys,
                              Py_ssize_t n, uint8_t* dst, chan_t tag, taps_t ktag) noexcept nogil:
     """``taps_row`` for uint8 in fixed point (Q14 weights per axis)."""
     cdef Py_ssize_t cn = channels(tag)
     cdef Py_ssize_t k = taps(ktag)
     cdef Py_ssize_t i, c, a, b, ix, iy
-    cdef Py_ssize_t rowlen = w * cn
     cdef Py_ssize_t X, Y
     cdef Py_ssize_t off = k // 2 - 1
     cdef const int32_t* wx
@@ -483,20 +511,20 @@ cdef void sample_row_cn(const pixel_t* src, const Sampler* s, const double* xs,
     cdef float k4 = 0
     cdef double k8 = 0
     if s.interp == INTERP_NEAREST:
-        nearest_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+        nearest_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn)
     elif pixel_t is uint8_t:
         if s.interp == INTERP_CUBIC:
-            taps_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k4)
+            taps_row_u8(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn, k4)
         elif s.interp == INTERP_LANCZOS:
-            taps_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k8)
+            taps_row_u8(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn, k8)
         else:
-            linear_row_u8(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+            linear_row_u8(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn)
     elif s.interp == INTERP_CUBIC:
-        taps_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k4)
+        taps_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn, k4)
     elif s.interp == INTERP_LANCZOS:
-        taps_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn, k8)
+        taps_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn, k8)
     else:
-        linear_row(src, s.h, s.w, s.border, bv, xs, ys, n, dst, cn)
+        linear_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn)
 
 
 cdef void sample_row_t(const pixel_t* src, const Sampler* s, const double* xs, const double* ys,
@@ -533,36 +561,51 @@ cdef void set_border_value_t(Sampler* s, pixel_t* bv, const double* value) noexc
         from_double(bv + c, value[c])
 
 
-cdef int init_sampler(Frame* f, const Instr* ins, Sampler* s, ImageView* img,
-                      int first_fparam) noexcept nogil:
-    """Sampler over ``img``; iparams 0, 1 are interpolation and border, fparams
-    ``first_fparam ..`` the per-channel border value (4 numbers)."""
-    cdef double value[4]
-    cdef int c
-    s.src = img.data
-    s.h = img.height
-    s.w = img.width
-    s.cn = img.channels
-    s.dtype = img.dtype
-    s.interp = <int>iparam(f, ins, 0)
-    s.border = <int>iparam(f, ins, 1)
+cdef int setup_sampler(Frame* f, Sampler* s, const char* src, Py_ssize_t sstep,
+                       Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t cn, int dtype, int interp,
+                       int border, const double* value) noexcept nogil:
+    """Sampler over the ``sh x sw x cn`` source window at ``src`` (rows
+    ``sstep`` elements apart); ``value`` the 4 border values."""
+    s.src = src
+    s.h = sh
+    s.w = sw
+    s.step = sstep
+    s.cn = cn
+    s.dtype = dtype
+    s.interp = interp
+    s.border = border
     if s.interp == INTERP_AREA:
         s.interp = INTERP_LINEAR        # as OpenCV's warps and remap
     if s.interp < INTERP_NEAREST or s.interp > INTERP_LANCZOS:
         return fail(f, "unknown interpolation code")
     if s.border < 0 or s.border > 4:
         return fail(f, "unknown border code")
-    for c in range(4):
-        value[c] = fparam(f, ins, first_fparam + c)
+    if sh <= 0 or sw <= 0 or not (1 <= cn <= 4) or sstep < sw * cn:
+        return fail(f, "bad source window geometry")
     if s.dtype == DT_UINT8:
         set_border_value_t(s, <uint8_t*>s.bv_store, value)
     elif s.dtype == DT_UINT16:
         set_border_value_t(s, <uint16_t*>s.bv_store, value)
     elif s.dtype == DT_INT16:
         set_border_value_t(s, <int16_t*>s.bv_store, value)
-    else:
+    elif s.dtype == DT_FLOAT32:
         set_border_value_t(s, <float*>s.bv_store, value)
+    else:
+        return fail(f, "unsupported element type")
     return 0
+
+
+cdef int init_sampler(Frame* f, const Instr* ins, Sampler* s, ImageView* img,
+                      int first_fparam) noexcept nogil:
+    """Sampler over ``img``; iparams 0, 1 are interpolation and border, fparams
+    ``first_fparam ..`` the per-channel border value (4 numbers)."""
+    cdef double value[4]
+    cdef int c
+    for c in range(4):
+        value[c] = fparam(f, ins, first_fparam + c)
+    return setup_sampler(f, s, img.data, img.width * img.channels, img.height, img.width,
+                         img.channels, img.dtype, <int>iparam(f, ins, 0),
+                         <int>iparam(f, ins, 1), value)
 
 
 # ---------------------------------------------------------------- matrices
@@ -645,73 +688,115 @@ cdef inline int64_t round_fixed(double v) noexcept nogil:
     return lrint(v)
 
 
-cdef void affine_row(const double* m, Py_ssize_t y, Py_ssize_t n, bint quantise,
-                     double* xs, double* ys) noexcept nogil:
-    """Source coordinates of output row ``y`` under the (inverse) affine map
-    ``m``.  With ``quantise`` they are OpenCV's 1/32-pixel fixed-point ones:
-    ``X = (round(m0 x 1024) + round((m1 y + m2) 1024) + 16) >> 5``."""
+cdef cloned_void affine_row(const double* m, Py_ssize_t y, Py_ssize_t x0, Py_ssize_t n,
+                     bint quantise, double* xs, double* ys) noexcept nogil:
+    """Source coordinates of output pixels ``x0 .. x0 + n - 1`` of row ``y``
+    under the (inverse) affine map ``m``.  With ``quantise`` they are
+    OpenCV's 1/32-pixel fixed-point ones: ``X = (round(m0 x 1024) +
+    round((m1 y + m2) 1024) + 16) >> 5``."""
     cdef int i, count = <int>n     # an int counter keeps the loop vectorisable
     cdef double bx = m[1] * y + m[2]
     cdef double by = m[4] * y + m[5]
-    cdef double m0 = m[0], m3 = m[3]
+    cdef double m0 = m[0], m3 = m[3], fx0 = <double>x0
     cdef int64_t X0, Y0
     if quantise:
         X0 = round_fixed(bx * 1024.0) + 16
         Y0 = round_fixed(by * 1024.0) + 16
         for i in range(count):
-            xs[i] = clamp_coord(<double>((X0 + round_fixed(m0 * i * 1024.0)) >> 5) / 32.0)
-            ys[i] = clamp_coord(<double>((Y0 + round_fixed(m3 * i * 1024.0)) >> 5) / 32.0)
+            xs[i] = clamp_coord(<double>((X0 + round_fixed(m0 * (fx0 + i) * 1024.0)) >> 5) / 32.0)
+            ys[i] = clamp_coord(<double>((Y0 + round_fixed(m3 * (fx0 + i) * 1024.0)) >> 5) / 32.0)
     else:
         for i in range(count):
-            xs[i] = clamp_coord(m0 * <double>i + bx)
-            ys[i] = clamp_coord(m3 * <double>i + by)
+            xs[i] = clamp_coord(m0 * (fx0 + <double>i) + bx)
+            ys[i] = clamp_coord(m3 * (fx0 + <double>i) + by)
 
 
-cdef void perspective_row(const double* m, Py_ssize_t y, Py_ssize_t n,
+cdef cloned_void perspective_row(const double* m, Py_ssize_t y, Py_ssize_t x0, Py_ssize_t n,
                           double* xs, double* ys) noexcept nogil:
-    """Branch-free: where ``w`` is 0 the division gives an infinity or NaN,
-    which the clamp sends far outside the image."""
+    """As ``affine_row``, divided by the third coordinate.  Branch-free:
+    where it is 0 the division gives an infinity or NaN, which the clamp
+    sends far outside the image."""
     cdef int i, count = <int>n
     cdef double bx = m[1] * y + m[2]
     cdef double by = m[4] * y + m[5]
     cdef double bw = m[7] * y + m[8]
-    cdef double m0 = m[0], m3 = m[3], m6 = m[6]
+    cdef double m0 = m[0], m3 = m[3], m6 = m[6], fx0 = <double>x0
     cdef double iw
     for i in range(count):
-        iw = 1.0 / (m6 * <double>i + bw)
-        xs[i] = clamp_coord((m0 * <double>i + bx) * iw)
-        ys[i] = clamp_coord((m3 * <double>i + by) * iw)
+        iw = 1.0 / (m6 * (fx0 + <double>i) + bw)
+        xs[i] = clamp_coord((m0 * (fx0 + <double>i) + bx) * iw)
+        ys[i] = clamp_coord((m3 * (fx0 + <double>i) + by) * iw)
+
+
+# Warps run over tiles of the output, so that the source pixels a tile reads
+# (a sheared or rotated patch) stay in cache from one output row to the next.
+cdef enum:
+    TILE_W = 32
+    TILE_H = 64
+
+
+cdef int warp_window(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
+                     Py_ssize_t sw, Py_ssize_t cn, int dtype, char* dst, Py_ssize_t dh,
+                     Py_ssize_t dw, const double* inv, bint perspective, int interp,
+                     int border, const double* value) noexcept nogil:
+    """The warp engine (exported in the .pxd): the contiguous ``dh x dw x cn``
+    output ``dst`` sampled at ``inv . (x, y, 1)`` (dst -> src; divided by the
+    third coordinate when ``perspective``) from the ``sh x sw x cn`` source
+    window at ``src`` (rows ``sstep`` elements apart).  Taps outside the
+    window follow ``border`` (``value``: the 4 border values).  Scratch slot
+    0 only.  Returns 0, or -1 with ``f.error`` set."""
+    cdef Sampler s
+    cdef double* xs
+    cdef double* ys
+    cdef Py_ssize_t y, ty, tx, tw, x0, n, psize, rowbytes
+    if dh <= 0 or dw <= 0:
+        return fail(f, "warp_window: empty output")
+    if setup_sampler(f, &s, src, sstep, sh, sw, cn, dtype, interp, border, value) != 0:
+        return -1
+    # nearest reads one source pixel per output pixel: whole rows (the
+    # per-call cost of narrow tiles outweighs their cache gain there)
+    tw = dw if s.interp == INTERP_NEAREST else TILE_W
+    xs = <double*>scratch(f, 0, <size_t>(2 * tw) * sizeof(double))
+    if xs == NULL:
+        return -1
+    ys = xs + tw
+    psize = cn * itemsize(dtype)
+    rowbytes = dw * psize
+    for ty in range((dh + TILE_H - 1) // TILE_H):
+        for tx in range((dw + tw - 1) // tw):
+            x0 = tx * tw
+            n = dw - x0 if dw - x0 < tw else tw
+            for y in range(ty * TILE_H, (ty + 1) * TILE_H if (ty + 1) * TILE_H < dh else dh):
+                if perspective:
+                    perspective_row(inv, y, x0, n, xs, ys)
+                else:
+                    affine_row(inv, y, x0, n, s.interp == INTERP_LANCZOS, xs, ys)
+                sample_row(&s, xs, ys, n, dst + y * rowbytes + x0 * psize)
+    return 0
 
 
 cdef int warp_by_matrix(Frame* f, const Instr* ins, ImageView* img, const double* inv,
                         bint perspective, Py_ssize_t out_h, Py_ssize_t out_w) noexcept nogil:
-    """Output image ``out_h x out_w`` sampled at ``inv`` (dst -> src)."""
-    cdef Sampler s
+    """Output image ``out_h x out_w`` of the whole ``img`` sampled at ``inv``
+    (dst -> src); iparams 0, 1 interpolation and border, fparams 0..3 the
+    border value."""
     cdef Value* out
-    cdef double* xs
-    cdef double* ys
-    cdef Py_ssize_t y, rowbytes
-    cdef int isz
+    cdef double value[4]
+    cdef int c
     if check_source(f, img) != 0 or check_size(f, "output", out_h, out_w, img.channels) != 0:
         return -1
-    if init_sampler(f, ins, &s, img, 0) != 0:
-        return -1
-    xs = <double*>scratch(f, 0, <size_t>(2 * out_w) * sizeof(double))
-    if xs == NULL:
-        return -1
-    ys = xs + out_w
+    for c in range(4):
+        value[c] = fparam(f, ins, c)
+    if <int>iparam(f, ins, 0) < INTERP_NEAREST or <int>iparam(f, ins, 0) > INTERP_LANCZOS:
+        return fail(f, "unknown interpolation code")
+    if iparam(f, ins, 1) < 0 or iparam(f, ins, 1) > 4:
+        return fail(f, "unknown border code")
     out = new_image(f, ins, img.dtype, out_h, out_w, img.channels, img.ndim)
     if out == NULL:
         return -1
-    isz = 1 if img.dtype == DT_UINT8 else (4 if img.dtype == DT_FLOAT32 else 2)
-    rowbytes = out_w * img.channels * isz
-    for y in range(out_h):
-        if perspective:
-            perspective_row(inv, y, out_w, xs, ys)
-        else:
-            affine_row(inv, y, out_w, s.interp == INTERP_LANCZOS, xs, ys)
-        sample_row(&s, xs, ys, out_w, out.data + y * rowbytes)
-    return 0
+    return warp_window(f, img.data, img.width * img.channels, img.height, img.width,
+                       img.channels, img.dtype, out.data, out_h, out_w, inv, perspective,
+                       <int>iparam(f, ins, 0), <int>iparam(f, ins, 1), value)
 
 
 cdef int read_dim(Frame* f, Value* v, const char* what, Py_ssize_t* out) noexcept nogil:
@@ -777,21 +862,11 @@ cdef int k_warp(Frame* f, const Instr* ins) noexcept nogil:
     return warp_by_matrix(f, ins, &img, inv, perspective, out_h, out_w)
 
 
-cdef int k_rotate(Frame* f, const Instr* ins) noexcept nogil:
-    """Rotate about the image centre.  args: image, angle (degrees);
-    iparams: interpolation, border, expand; fparams: value[4]."""
-    cdef ImageView img
-    cdef Value* va
-    cdef double angle, a, b, cx, cy
-    cdef double m[9]
-    cdef double inv[9]
-    cdef double nw, nh
-    cdef Py_ssize_t out_h, out_w
-    if check_instr(f, ins, 2, 3, 4) != 0:
-        return -1
-    va = arg(f, ins, 1)
-    if as_image(f, arg(f, ins, 0), &img) != 0:
-        return -1
+cdef int rotation_matrix(Frame* f, Value* va, Py_ssize_t h, Py_ssize_t w, bint expand,
+                         double* m, Py_ssize_t* out_h, Py_ssize_t* out_w) noexcept nogil:
+    """The source -> destination matrix of Rotate (angle in degrees from the
+    scalar ``va``) for an ``h x w`` image, and the output size."""
+    cdef double angle, a, b, cx, cy, nw, nh
     if va.kind != KIND_TENSOR or va.length != 1:
         return fail(f, "angle must be a scalar")
     angle = load_double(va.data, va.dtype)
@@ -802,8 +877,8 @@ cdef int k_rotate(Frame* f, const Instr* ins) noexcept nogil:
     angle = angle * (M_PI / 180.0)
     a = cos(angle)
     b = sin(angle)
-    cx = (img.width - 1) * 0.5
-    cy = (img.height - 1) * 0.5
+    cx = (w - 1) * 0.5
+    cy = (h - 1) * 0.5
     m[0] = a
     m[1] = b
     m[2] = (1.0 - a) * cx - b * cy
@@ -813,17 +888,34 @@ cdef int k_rotate(Frame* f, const Instr* ins) noexcept nogil:
     m[6] = 0.0
     m[7] = 0.0
     m[8] = 1.0
-    out_h = img.height
-    out_w = img.width
-    if iparam(f, ins, 2):
+    out_h[0] = h
+    out_w[0] = w
+    if expand:
         # Canvas of the rotated W x H rectangle; 1e-6 absorbs cos/sin rounding
         # so that 90-degree turns give exactly H x W.
-        nw = ceil(fabs(a) * img.width + fabs(b) * img.height - 1e-6)
-        nh = ceil(fabs(b) * img.width + fabs(a) * img.height - 1e-6)
-        out_w = <Py_ssize_t>(nw if nw >= 1 else 1)
-        out_h = <Py_ssize_t>(nh if nh >= 1 else 1)
-        m[2] += (out_w - img.width) * 0.5
-        m[5] += (out_h - img.height) * 0.5
+        nw = ceil(fabs(a) * w + fabs(b) * h - 1e-6)
+        nh = ceil(fabs(b) * w + fabs(a) * h - 1e-6)
+        out_w[0] = <Py_ssize_t>(nw if nw >= 1 else 1)
+        out_h[0] = <Py_ssize_t>(nh if nh >= 1 else 1)
+        m[2] += (out_w[0] - w) * 0.5
+        m[5] += (out_h[0] - h) * 0.5
+    return 0
+
+
+cdef int k_rotate(Frame* f, const Instr* ins) noexcept nogil:
+    """Rotate about the image centre.  args: image, angle (degrees);
+    iparams: interpolation, border, expand; fparams: value[4]."""
+    cdef ImageView img
+    cdef double m[9]
+    cdef double inv[9]
+    cdef Py_ssize_t out_h, out_w
+    if check_instr(f, ins, 2, 3, 4) != 0:
+        return -1
+    if as_image(f, arg(f, ins, 0), &img) != 0:
+        return -1
+    if rotation_matrix(f, arg(f, ins, 1), img.height, img.width, <bint>iparam(f, ins, 2),
+                       m, &out_h, &out_w) != 0:
+        return -1
     if invert_affine(f, m, inv) != 0:
         return -1
     return warp_by_matrix(f, ins, &img, inv, False, out_h, out_w)

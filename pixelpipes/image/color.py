@@ -34,6 +34,7 @@ import numbers
 
 import numpy as np
 
+from ..compiler import current_compiler
 from ..errors import GraphError
 from ..graph import Macro, Node, as_node, static_value
 from ..types import DTYPE_CODE, Tensor, as_dtype
@@ -466,6 +467,12 @@ class ColorJitter(Macro):
     numbers come from pixelpipes' generator (deterministic per sample), not
     torch's.  Only the chosen adjustment of each of the four stages runs.
 
+    With the compiler's ``fuse_pixels`` optimisation (on by default) the
+    jitter compiles into one :class:`~pixelpipes.image.pixel_chain.PixelChain`
+    that applies the adjustments in one pass, in the order drawn for the
+    sample, and merges with the per-pixel operations around it; the draws
+    and the result are the same, bit for bit, as with the optimisation off.
+
     Examples
     --------
     >>> photo = np.zeros((4, 6, 3), np.uint8)
@@ -497,9 +504,18 @@ class ColorJitter(Macro):
 
         if all(r is None for r in self.ranges):
             return image
+        # the same random nodes, made in the same order, fused or not: the
+        # keys and so the draws are the same
         order = RandomPermutation(4, name=self.name)
         factors = [None if r is None else RandomUniform(r[0], r[1], name=self.name)
                    for r in self.ranges]
+        if current_compiler().options["fuse_pixels"]:
+            from .pixel_chain import Stage, make_chain
+
+            on = tuple(fac is not None for fac in factors)
+            stage = Stage("jitter", on, tuple(range(1 + sum(on))))
+            params = [order] + [fac for fac in factors if fac is not None]
+            return make_chain(image, [(stage, params)], name=self.name)
         x = image
         for stage in range(4):
             branches = [x if fac is None else op(x, fac, name=self.name)

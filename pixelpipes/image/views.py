@@ -68,7 +68,7 @@ __all__ = [
     "ChainView", "InvertView", "CenterView", "FocusView", "RandomPatchView",
     "MakePoint", "MakePoints", "MakeRectangle", "MakeRectangles", "PointsBounds",
     "PointsCenter", "RectangleCorners", "TransformPoints", "TransformRectangle",
-    "PolygonMask", "PointsMask",
+    "PolygonMask", "PointsMask", "GeometryView",
 ]
 
 _FLOAT32 = np.dtype(np.float32)
@@ -1121,3 +1121,6 @@ class PointsMask(_Mask):
 
     def encode(self, types, result):
         return [self.value], []
+
+
+from .geometry_chain import GeometryView  # noqa: E402  (the view of a geometric chain)
