@@ -109,6 +109,8 @@ def extensions():
             include_dirs=[str(CORE), numpy.get_include()],
             extra_compile_args=base,
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+            # a changed header rebuilds every module (cythonize tracks cimports)
+            depends=[str(h.relative_to(HERE)) for h in sorted(CORE.glob("*.h"))],
         )
         for pyx in sorted(CORE.glob("*.pyx"))
         if not ONLY or pyx.stem in ONLY

@@ -176,7 +176,10 @@ def test_warp_perspective_matches_opencv(dtype, channels, interpolation, border,
     image = random_image(rng, h, w, channels, dtype)
     m = affine_matrix(params)
     m[2, :2] = p
-    out = run(lambda: pp.Warp(image, m, interpolation=interpolation, border=border, value=3))
+    # perspective=True: with p = (0, 0) the default would take the affine path,
+    # whose Lanczos coordinates are OpenCV's warpAffine ones, not warpPerspective's
+    out = run(lambda: pp.Warp(image, m, interpolation=interpolation, border=border, value=3,
+                              perspective=True))
     ref = cv2.warpPerspective(reference_input(image), m, (w, h), flags=INTERP[interpolation],
                               borderMode=BORDER[border], borderValue=(3,) * 4)
     ref = finish_reference(ref, image)

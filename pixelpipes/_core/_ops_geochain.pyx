@@ -49,7 +49,7 @@ resampler or before a warp; before a resize no constant border and no axis
 exchange.  A program file that breaks these rules fails cleanly.
 """
 
-from libc.stdint cimport uint8_t, int16_t, uint16_t, int64_t
+from libc.stdint cimport uint8_t, int16_t, uint16_t, uint32_t, int64_t
 from libc.string cimport memcpy
 from libc.math cimport floor
 
@@ -352,19 +352,61 @@ cdef void level_pixels(const Chain* c, const ImageView* im, char* out) noexcept 
                 store_pixel(<float*>(out + L * psize) + k, c.levels[L].value[k])
 
 
+ctypedef struct Run:
+    Py_ssize_t n            # pixels
+    Py_ssize_t q            # first source column; for a constant run, its level
+    int kind                # RUN_FORWARD, RUN_BACKWARD or RUN_CONSTANT
+
+cdef enum:
+    RUN_FORWARD = 0
+    RUN_BACKWARD = 1
+    RUN_CONSTANT = 2
+
+
+cdef Py_ssize_t column_runs(const Py_ssize_t* cmap, Py_ssize_t n, Run* runs) noexcept nogil:
+    """Split an output row's source columns into runs copied at once:
+    consecutive columns, reversed ones, or one constant level."""
+    cdef Py_ssize_t j = 0, k, q, count = 0
+    while j < n:
+        q = cmap[j]
+        k = 1
+        if q < 0:
+            while j + k < n and cmap[j + k] == q:
+                k += 1
+            runs[count].kind = RUN_CONSTANT
+            runs[count].q = -q - 1
+        else:
+            while j + k < n and cmap[j + k] == q + k:
+                k += 1
+            runs[count].kind = RUN_FORWARD
+            runs[count].q = q
+            if k == 1:
+                while j + k < n and q - k >= 0 and cmap[j + k] == q - k:
+                    k += 1
+                if k > 1:
+                    runs[count].kind = RUN_BACKWARD
+                    runs[count].q = q - k + 1
+        runs[count].n = k
+        count += 1
+        j += k
+    return count
+
+
 cdef int run_gather(Frame* f, const Chain* c, const ImageView* im, char* out) noexcept nogil:
     """No resampler: each output row and column follows one source axis."""
     cdef Py_ssize_t psize = im.channels * itemsize(im.dtype)
-    cdef Py_ssize_t rowbytes = im.width * psize, i, j, n, r, q, L
+    cdef Py_ssize_t rowbytes = im.width * psize, i, j, k, r, q, L, n_runs
     cdef bint swap = c.t[1] != 0
     cdef Py_ssize_t* rmap = <Py_ssize_t*>scratch(f, 2, <size_t>(c.vh + c.vw) * sizeof(Py_ssize_t))
     cdef Py_ssize_t* cmap
-    cdef char* consts = scratch(f, 3, <size_t>(MAX_LEVELS * psize))
+    cdef char* consts = scratch(f, 3, <size_t>(MAX_LEVELS * psize + 8 + c.vw * sizeof(Run)))
+    cdef Run* runs
     cdef char* dst = out
     cdef const char* srow
     if rmap == NULL or consts == NULL:
         return -1
     cmap = rmap + c.vh
+    runs = <Run*>(consts + (MAX_LEVELS * psize + 7) // 8 * 8)     # 8-byte aligned
     level_pixels(c, im, consts)
     # rmap[i]: the source row (or, swapped, column) of output row i; cmap[j]
     # the source column (or row) of output column j.
@@ -378,9 +420,9 @@ cdef int run_gather(Frame* f, const Chain* c, const ImageView* im, char* out) no
             cmap[j] = through_levels(c, c.t[3] * j + c.t[5], False)
         else:
             cmap[j] = through_levels(c, c.t[0] * j + c.t[2], True)
-    for i in range(c.vh):
-        r = rmap[i]
-        if swap:
+    if swap:
+        for i in range(c.vh):
+            r = rmap[i]
             for j in range(c.vw):
                 q = cmap[j]
                 if r < 0 or q < 0:
@@ -389,29 +431,25 @@ cdef int run_gather(Frame* f, const Chain* c, const ImageView* im, char* out) no
                 else:
                     memcpy(dst, im.data + q * rowbytes + r * psize, <size_t>psize)
                 dst += psize
-            continue
+        return 0
+    # every row takes the same columns: find their runs once
+    n_runs = column_runs(cmap, c.vw, runs)
+    for i in range(c.vh):
+        r = rmap[i]
         srow = im.data + r * rowbytes
-        j = 0
-        while j < c.vw:
-            q = cmap[j]
-            if r < 0 or q < 0:
-                L = (-r if -r > -q else -q) - 1
-                memcpy(dst, consts + L * psize, <size_t>psize)
-                dst += psize
-                j += 1
-                continue
-            # a run of consecutive source pixels is one copy
-            n = 1
-            while j + n < c.vw and cmap[j + n] == q + n:
-                n += 1
-            if n > 1:
-                memcpy(dst, srow + q * psize, <size_t>(n * psize))
+        for k in range(n_runs):
+            if r < 0 or runs[k].kind == RUN_CONSTANT:
+                # the outermost level that makes the pixel constant decides
+                L = -r - 1 if r < 0 else -1
+                if runs[k].kind == RUN_CONSTANT and runs[k].q > L:
+                    L = runs[k].q
+                for j in range(runs[k].n):
+                    memcpy(dst + j * psize, consts + L * psize, <size_t>psize)
+            elif runs[k].kind == RUN_FORWARD:
+                memcpy(dst, srow + runs[k].q * psize, <size_t>(runs[k].n * psize))
             else:
-                while j + n < c.vw and q - n >= 0 and cmap[j + n] == q - n:
-                    n += 1
-                copy_reversed(dst, srow + (q - n + 1) * psize, n, psize)
-            dst += n * psize
-            j += n
+                copy_reversed(dst, srow + runs[k].q * psize, runs[k].n, psize)
+            dst += runs[k].n * psize
     return 0
 
 
@@ -419,14 +457,21 @@ cdef inline void copy_reversed(char* dst, const char* src, Py_ssize_t n,
                                Py_ssize_t psize) noexcept nogil:
     """``dst`` = the ``n`` pixels at ``src`` in reverse order."""
     cdef Py_ssize_t k
+    cdef uint32_t v
     if psize == 3:
-        for k in range(n):
-            dst[3 * k] = src[3 * (n - 1 - k)]
-            dst[3 * k + 1] = src[3 * (n - 1 - k) + 1]
-            dst[3 * k + 2] = src[3 * (n - 1 - k) + 2]
+        # 4-byte moves: pixel m is the top 3 bytes of the word 1 byte before
+        # it; each store's 4th byte is overwritten by the next pixel's.
+        for k in range(n - 1):
+            memcpy(&v, src + 3 * (n - 1 - k) - 1, 4)
+            v = v >> 8
+            memcpy(dst + 3 * k, &v, 4)
+        memcpy(dst + 3 * (n - 1), src, 3)
     elif psize == 1:
         for k in range(n):
             dst[k] = src[n - 1 - k]
+    elif psize == 4:
+        for k in range(n):
+            memcpy(dst + 4 * k, src + 4 * (n - 1 - k), 4)
     else:
         for k in range(n):
             memcpy(dst + k * psize, src + (n - 1 - k) * psize, <size_t>psize)

@@ -240,22 +240,27 @@ cdef void turn_pixels(pix_t* dst, const pix_t* src, Py_ssize_t h, Py_ssize_t w,
     """Transpose an ``h x w`` image into ``w x h``, optionally reading the
     source rows and/or columns in reverse: ``dst[i, j] = src[r(j), c(i)]``
     with ``r(j) = h - 1 - j`` if ``flip_rows`` and ``c(i) = w - 1 - i`` if
-    ``flip_cols``.  Tiles of 32 x 32 pixels keep both sides in cache."""
+    ``flip_cols``.  Tiles of 16 x 64 output pixels are gathered into a local
+    buffer and copied out row by row: ``dst`` is often a cold batch array,
+    where scattered short stores stall on cache misses."""
     cdef Py_ssize_t i0, j0, i, j, i1, j1
     cdef Py_ssize_t rs = -w if flip_rows else w          # source step along j
     cdef Py_ssize_t cs = -1 if flip_cols else 1          # source step along i
     cdef const pix_t* base = src + (h - 1) * w * flip_rows + (w - 1) * flip_cols
     cdef const pix_t* s
-    cdef pix_t* d
+    cdef pix_t* t
+    cdef pix_t tile[16 * 64]
     for i0 in range(0, w, 16):
         i1 = i0 + 16 if i0 + 16 < w else w
-        for j0 in range(0, h, 128):
-            j1 = j0 + 128 if j0 + 128 < h else h
+        for j0 in range(0, h, 64):
+            j1 = j0 + 64 if j0 + 64 < h else h
             for i in range(i0, i1):
-                d = dst + i * h
+                t = tile + (i - i0) * 64
                 s = base + i * cs
                 for j in range(j0, j1):
-                    d[j] = s[j * rs]
+                    t[j - j0] = s[j * rs]
+            for i in range(i0, i1):
+                memcpy(dst + i * h + j0, tile + (i - i0) * 64, <size_t>(j1 - j0) * sizeof(pix_t))
 
 
 # Dispatch on the pixel size: ``psize`` is 1, 2, 3, 4, 6, 8, 12 or 16 bytes.
