@@ -12,6 +12,22 @@ samples, batches or streams from the compiled pipeline::
     pipeline.batch(range(64))         # {'x': array of shape (64,)}
 """
 
+import os as _os
+
+# Idle OpenMP threads sleep between batches instead of spinning: a spinning
+# thread takes a core from the training loop that consumes the batches.  The
+# OpenMP runtime reads OMP_WAIT_POLICY once, when it loads (with the first
+# compiled module); the variable is removed again so that other OpenMP
+# libraries loaded later keep their own default.  A value the user set wins.
+_policy_added = "OMP_WAIT_POLICY" not in _os.environ
+if _policy_added:
+    _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+try:
+    from ._core import _parallel  # noqa: F401  (loads the OpenMP runtime)
+finally:
+    if _policy_added:
+        del _os.environ["OMP_WAIT_POLICY"]
+
 from .errors import ExecutionError, GraphError, PixelPipesError, ProgramFileError
 from .graph import Constant, Graph, Macro, Node, Output, Variable, as_node, compile
 from .parallel import build_info, effective_n_threads

@@ -43,3 +43,27 @@ def test_thread_count_honours_threadpoolctl():
     with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
         assert pp.effective_n_threads(None) == 1
     assert pp.effective_n_threads(5) == 5
+
+
+@pytest.mark.parametrize("user", [None, "ACTIVE"])
+def test_idle_threads_sleep_unless_the_user_asks_otherwise(user):
+    """pixelpipes loads the OpenMP runtime with OMP_WAIT_POLICY=PASSIVE (idle
+    threads do not spin between batches), then removes the variable again;
+    a policy the user set is kept."""
+    import subprocess
+    import sys
+
+    if not _parallel.openmp_enabled():
+        pytest.skip("built without OpenMP")
+    env = dict(os.environ, OMP_DISPLAY_ENV="TRUE")
+    env.pop("OMP_WAIT_POLICY", None)
+    if user:
+        env["OMP_WAIT_POLICY"] = user
+    code = "import os, pixelpipes; print('after', os.environ.get('OMP_WAIT_POLICY'))"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    shown = run.stdout + run.stderr
+    want = user or "PASSIVE"
+    assert f"OMP_WAIT_POLICY = '{want}'" in shown
+    assert f"after {user}" in shown

@@ -413,10 +413,9 @@ cdef void copy_bytes(char* dst, const char* src, size_t n):
 
 
 cdef void convert_pixels(const char* src, int src_dt, char* dst, int dst_dt, Py_ssize_t npix,
-                         Py_ssize_t ch) noexcept nogil:
-    """Decoded pixels into the output: BGR(A) -> RGB(A) for 3 and 4 channels,
-    and the depth conversion when the types differ (uint8 <-> uint16 only)."""
-    cdef bint swap = ch >= 3
+                         Py_ssize_t ch, bint swap) noexcept nogil:
+    """Decoded pixels into the output: BGR(A) -> RGB(A) when ``swap``, and the
+    depth conversion when the types differ (uint8 <-> uint16 only)."""
     if src_dt == dst_dt and not swap:
         memcpy(dst, src, npix * ch * itemsize(dst_dt))
     elif src_dt == dst_dt:
@@ -450,10 +449,10 @@ cdef int copy_out(Frame* f, const Instr* ins, object arr) except -2:
 
 
 cdef int convert_out(Frame* f, const Instr* ins, object arr, int mode, int depth,
-                     str name) except -2:
+                     str name, bint rgb) except -2:
     """Check a ``cv2.imdecode`` result and copy it into the output slot:
     BGR(A) -> RGB(A), depth conversion, gray as H x W (``gray``) or H x W x 1
-    (``unchanged``)."""
+    (``unchanged``).  ``rgb``: OpenCV decoded 3 channels as RGB already."""
     cdef Py_ssize_t shape[3]
     cdef Py_ssize_t h, w, ch, npix
     cdef int src_dt, dst_dt, nd
@@ -497,9 +496,9 @@ cdef int convert_out(Frame* f, const Instr* ins, object arr, int mode, int depth
     npix = h * w
     if v.length * itemsize(dst_dt) >= RELEASE_GIL_BYTES:
         with nogil:
-            convert_pixels(src, src_dt, v.data, dst_dt, npix, ch)
+            convert_pixels(src, src_dt, v.data, dst_dt, npix, ch, ch >= 3 and not rgb)
     else:
-        convert_pixels(src, src_dt, v.data, dst_dt, npix, ch)
+        convert_pixels(src, src_dt, v.data, dst_dt, npix, ch, ch >= 3 and not rgb)
     return 0
 
 
@@ -514,10 +513,19 @@ cdef object slot_array(Value* v):
     return arr
 
 
+cdef bint decodes_rgb(object cv2, int mode, int depth):
+    """Whether colour is decoded straight to RGB (no channel swap after):
+    OpenCV >= 4.11 can, but only 8-bit decoding is reliable (OpenCV 5.0 mixes
+    up 16-bit TIFF channels with IMREAD_COLOR_RGB | IMREAD_ANYDEPTH)."""
+    return mode == MODE_COLOR and depth == DEPTH_UINT8 and hasattr(cv2, "IMREAD_COLOR_RGB")
+
+
 cdef object imdecode_flags(object cv2, int mode, int depth):
     if mode == MODE_UNCHANGED:
         return cv2.IMREAD_UNCHANGED
     flags = cv2.IMREAD_GRAYSCALE if mode == MODE_GRAY else cv2.IMREAD_COLOR
+    if decodes_rgb(cv2, mode, depth):
+        flags = cv2.IMREAD_COLOR_RGB
     if depth != DEPTH_UINT8:
         flags |= cv2.IMREAD_ANYDEPTH
     return flags
@@ -569,7 +577,7 @@ cdef int decode_with_gil(Frame* f, const Instr* ins, const uint8_t* data, Py_ssi
             set_error(f, f"cannot decode {name}: not an image OpenCV can read "
                          "(corrupt, truncated or of an unsupported format)")
             return -1
-        if convert_out(f, ins, arr, mode, depth, name) != 0:
+        if convert_out(f, ins, arr, mode, depth, name, decodes_rgb(cv2, mode, depth)) != 0:
             return -1
         arr = None
         if info != NULL and _cache.max_bytes > 0:
