@@ -757,6 +757,7 @@ class Results:
     overhead: Dict[str, float] = field(default_factory=dict)
     peak: Dict[str, dict] = field(default_factory=dict)
     stream: Optional[dict] = None
+    fusion: Dict[str, Dict[str, float]] = field(default_factory=dict)
     skipped: List[str] = field(default_factory=list)
 
 
@@ -838,6 +839,39 @@ def measure_cpu(pp_side: PixelpipesSide, albu_side: AlbuSide, n_samples: int,
                 best[key] = min(best[key], (time.thread_time() - t0) / (n_batches * B))
     finally:
         albu_side.cv2_threads = saved
+    return best
+
+
+FUSION_VARIANTS = {
+    "fused (default)": True,
+    "geometry only": {"fuse_pixels": False},
+    "pixels only": {"fuse_geometry": False},
+    "unfused": {"fuse_geometry": False, "fuse_pixels": False},
+}
+
+
+def measure_fusion(w: Workload, n_samples: int, rounds: int) -> Dict[str, float]:
+    """pixelpipes' CPU seconds per image on one thread with the compiler's
+    fusion switched on and off (``optimize=``), interleaved, best of
+    ``rounds``; all variants make the same samples (checked)."""
+    graph = pixelpipes_graph(w)
+    pipelines = {k: graph.compile(seed=7, optimize=v) for k, v in FUSION_VARIANTS.items()}
+    B = w.batch
+    n_batches = max(1, n_samples // B)
+    ref = pipelines["fused (default)"].batch(range(B), threads=1)["image"]
+    for name, pipeline in pipelines.items():
+        other = pipeline.batch(range(B), threads=1)["image"]
+        if np.abs(other.astype(np.float64) - ref).max() > 0.02:     # uint8 within 1
+            raise SystemExit(f"{w.name}: fusion variant {name!r} makes other samples")
+    best = {k: float("inf") for k in pipelines}
+    for r in range(rounds):
+        names = list(pipelines)
+        names = names[r % len(names):] + names[:r % len(names)]
+        for name in names:
+            t0 = time.thread_time()
+            for b in range(n_batches):
+                pipelines[name].batch(np.arange(b * B, (b + 1) * B), threads=1)
+            best[name] = min(best[name], (time.thread_time() - t0) / (n_batches * B))
     return best
 
 
@@ -1031,6 +1065,17 @@ def report(res: Results, sides: List[str], threads: int, markdown: bool) -> str:
                        "which grows with the load; the single-thread CPU table is the "
                        "steadiest)")
         out.append("")
+    if res.fusion:
+        out.append(f"{h}Compiler fusion: pixelpipes' CPU time per image on one thread")
+        names = list(FUSION_VARIANTS)
+        rows = [["workload"] + names + ["unfused / fused"]]
+        for wname, best in res.fusion.items():
+            rows.append([wname] + [f"{best[k] * 1e6:,.1f} µs" for k in names]
+                        + [f"{best['unfused'] / best['fused (default)']:.2f}x"])
+        out.append(table(rows, markdown))
+        out.append("(optimize=True, {'fuse_pixels': False}, {'fuse_geometry': False}, "
+                   "and both off; the same samples either way)")
+        out.append("")
     if res.scaling:
         out.append(f"{h}Thread scaling, pixelpipes on W1")
         t1 = res.scaling.get(1)
@@ -1106,6 +1151,8 @@ def main(argv=None):
                         help="W1 samples streamed for the resident-memory trace "
                              "(default 100,000; --quick 5,000; 0 skips it)")
     parser.add_argument("--no-scaling", action="store_true")
+    parser.add_argument("--no-fusion", action="store_true",
+                        help="skip the fused / unfused comparison")
     parser.add_argument("--no-overhead", action="store_true")
     parser.add_argument("--no-peak", action="store_true",
                         help="skip the peak memory of each side")
@@ -1155,6 +1202,12 @@ def main(argv=None):
             best = res.throughput[wname]
             print("   " + ", ".join(f"{s} {best[s]:,.0f}/s ({best[s + ' cpu'] * 1e3:.3f} "
                                     f"CPU ms)" for s in best if s in SIDES), flush=True)
+        for wname in workloads:
+            if args.no_fusion:
+                break
+            print(f"{wname}: fusion on and off...", flush=True)
+            res.fusion[wname] = measure_fusion(make_workload(wname, tmpdir),
+                                               per_round[wname] // 2, rounds)
         # the rest is measured on W1
         if not args.no_scaling and "W1" in workloads:
             counts = sorted({1, 2, threads})

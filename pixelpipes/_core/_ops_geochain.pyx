@@ -127,12 +127,13 @@ cdef inline void compose(Chain* c, Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t s2,
     t[5] = n5
 
 
-cdef void extent(const Chain* c, Py_ssize_t* x0, Py_ssize_t* y0, Py_ssize_t* x1,
-                 Py_ssize_t* y1) noexcept nogil:
-    """The current virtual image's rectangle in base coordinates."""
-    cdef Py_ssize_t ax = c.t[2], ay = c.t[5]
-    cdef Py_ssize_t bx = c.t[0] * (c.vw - 1) + c.t[1] * (c.vh - 1) + c.t[2]
-    cdef Py_ssize_t by = c.t[3] * (c.vw - 1) + c.t[4] * (c.vh - 1) + c.t[5]
+cdef void extent(const Py_ssize_t* t, Py_ssize_t h, Py_ssize_t w, Py_ssize_t* x0,
+                 Py_ssize_t* y0, Py_ssize_t* x1, Py_ssize_t* y1) noexcept nogil:
+    """The rectangle an ``h x w`` image covers in base coordinates through
+    the map ``t``."""
+    cdef Py_ssize_t ax = t[2], ay = t[5]
+    cdef Py_ssize_t bx = t[0] * (w - 1) + t[1] * (h - 1) + t[2]
+    cdef Py_ssize_t by = t[3] * (w - 1) + t[4] * (h - 1) + t[5]
     x0[0] = ax if ax < bx else bx
     x1[0] = (bx if ax < bx else ax) + 1
     y0[0] = ay if ay < by else by
@@ -140,12 +141,7 @@ cdef void extent(const Chain* c, Py_ssize_t* x0, Py_ssize_t* y0, Py_ssize_t* x1,
 
 
 cdef void start_grid(Chain* c, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
-    c.a[0] = c.t[0]
-    c.a[1] = c.t[1]
-    c.a[2] = c.t[2]
-    c.a[3] = c.t[3]
-    c.a[4] = c.t[4]
-    c.a[5] = c.t[5]
+    memcpy(c.a, c.t, sizeof(c.t))
     c.rh = c.vh
     c.rw = c.vw
     c.gh = h
@@ -201,7 +197,7 @@ cdef int stage_pad(Frame* f, Chain* c, const Instr* ins, int s, Value** a) noexc
             return fail(f, UNSUPPORTED)
         lev = &c.levels[c.n_levels]
         c.n_levels += 1
-        extent(c, &lev.x0, &lev.y0, &lev.x1, &lev.y1)
+        extent(c.t, c.vh, c.vw, &lev.x0, &lev.y0, &lev.x1, &lev.y1)
         lev.mode = border
         for k in range(4):
             lev.value[k] = fparam(f, ins, s * 4 + k)
@@ -584,20 +580,11 @@ cdef int run_warp(Frame* f, const Chain* c, const ImageView* im, char* out) noex
     cdef double tmp[9]
     cdef double m[9]
     cdef Py_ssize_t x0, y0, x1, y1, psize = im.channels * itemsize(im.dtype)
-    cdef Chain at = c[0]
-    # the warp's input rectangle in the source: the extent of ``a`` over rh x rw
-    at.t[0] = c.a[0]
-    at.t[1] = c.a[1]
-    at.t[2] = c.a[2]
-    at.t[3] = c.a[3]
-    at.t[4] = c.a[4]
-    at.t[5] = c.a[5]
-    at.vh = c.rh
-    at.vw = c.rw
-    extent(&at, &x0, &y0, &x1, &y1)
-    at.t[2] -= x0
-    at.t[5] -= y0
-    affine3(at.t, ma)
+    # the warp's input rectangle in the source, and the map into it
+    extent(c.a, c.rh, c.rw, &x0, &y0, &x1, &y1)
+    affine3(c.a, ma)
+    ma[2] -= x0
+    ma[5] -= y0
     affine3(c.t, mt)
     mat_mul(ma, c.inv, tmp)
     mat_mul(tmp, mt, m)
