@@ -19,9 +19,9 @@ compute the same bits: the build forbids floating-point contraction, and
 nothing here reassociates.
 """
 
-from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t
+from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uintptr_t
 from libc.string cimport memcpy
-from libc.math cimport floor, floorf, pow, powf, sqrtf, fmaf, frexp, ldexp, lrint, lrintf, fabs
+from libc.math cimport floor, floorf, pow, sqrtf, fmaf, frexp, ldexp, lrint, lrintf, fabs
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
@@ -29,6 +29,13 @@ from pixelpipes._core._kernel cimport (
     arg, iparam, new_tensor, scratch, fail, snprintf, load_double, load_int, itemsize,
 )
 from pixelpipes._core._image cimport ImageView, as_image, pixel_t, type_max
+from pixelpipes._core._pixel cimport (
+    round_even_f, to_level, tv_gray, blend_clamp, brightness_offset, contrast_offset,
+    tv_hue_shift, hue_u8_level, hue_u16_level, gamma_u8_level, gamma_u16_int,
+    gamma_unit_value, gamma_other_value, invert_value, solarize_level, posterize_mask,
+    normalize_u8_value, normalize_value, depth_u8_to_f32, depth_u8_to_int, depth_to_f32,
+    depth_to_unsigned, depth_to_int16,
+)
 
 cdef extern from *:
     """
@@ -64,6 +71,10 @@ cdef extern from *:
 ctypedef fused int_pixel_t:
     uint8_t
     int16_t
+    uint16_t
+
+ctypedef fused unsigned_pixel_t:
+    uint8_t
     uint16_t
 
 
@@ -175,16 +186,19 @@ cdef void restore_alpha(const char* src, char* dst, Py_ssize_t npix, int dtype) 
 
 cdef cloned_void apply_lut_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n,
                               const uint8_t* lut) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
+    """``d[i] = lut[s[i]]``, four elements a step: the loop of one element
+    a step ran up to 1.5x slower or faster as the code around it moved it
+    across a fetch boundary."""
+    cdef Py_ssize_t i = 0
+    while i + 4 <= n:
         d[i] = lut[s[i]]
-
-
-# Rounding of a float to the nearest integer, ties to even (as cvRound):
-# adding and subtracting 1.5 * 2**23 leaves the rounded value for |x| < 2**22,
-# with IEEE operations only, so that the loops vectorise.
-cdef inline float round_even(float x) noexcept nogil:
-    return (x + <float>12582912.0) - <float>12582912.0
+        d[i + 1] = lut[s[i + 1]]
+        d[i + 2] = lut[s[i + 2]]
+        d[i + 3] = lut[s[i + 3]]
+        i += 4
+    while i < n:
+        d[i] = lut[s[i]]
+        i += 1
 
 
 # ---------------------------------------------------------------- tables
@@ -416,7 +430,7 @@ cdef cloned_void rgb_to_hsv_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int b
             # round((180 << 12) / (6 diff)), are these float32 quotients
             # rounded (checked for every v): a division vectorises, a table
             # lookup does not
-            sat = (diff * <int32_t>round_even(<float>1044480.0 / <float>(v if v > 0 else 1))
+            sat = (diff * <int32_t>round_even_f(<float>1044480.0 / <float>(v if v > 0 else 1))
                    + (1 << 11)) >> 12
             if v == r:
                 h = g - b
@@ -424,7 +438,7 @@ cdef cloned_void rgb_to_hsv_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int b
                 h = b - r + 2 * diff
             else:
                 h = r - g + 4 * diff
-            h = (h * <int32_t>round_even(<float>122880.0 / <float>(diff if diff > 0 else 1))
+            h = (h * <int32_t>round_even_f(<float>122880.0 / <float>(diff if diff > 0 else 1))
                  + (1 << 11)) >> 12
             if h < 0:
                 h += 180
@@ -937,26 +951,20 @@ cdef int k_color_convert(Frame* f, const Instr* ins) noexcept nogil:
 # torchvision's _blend: (ratio * img1 + (1 - ratio) * img2).clamp(0, bound)
 # computed in float32 and cast back (truncating) to the image type; bound is
 # 255, 65535, 32767 or 1.0.  rgb_to_grayscale is 0.2989 R + 0.587 G + 0.114 B
-# in float32, truncated to the image type.  These loops reproduce it
-# operation for operation.
-
-cdef inline float tv_gray(float r, float g, float b) noexcept nogil:
-    return (<float>0.2989 * r + <float>0.587 * g) + <float>0.114 * b
-
+# in float32, truncated to the image type.  These loops run the arithmetic
+# of ``_pixel.pxd`` (``tv_gray``, ``blend_clamp``), as the fused kernel does;
+# a store truncates through int32, as ``to_level`` does (without its float
+# round trip, which would cost a rounding per element).
 
 cdef cloned_void blend_scalar(const pixel_t* s, pixel_t* d, Py_ssize_t n, float a,
                               float b, float hi) noexcept nogil:
     """``clamp(a x + b, 0, hi)`` on every element (NaN stays NaN)."""
     cdef Py_ssize_t i
-    cdef float v
     for i in range(n):
-        v = a * <float>s[i] + b
-        v = <float>0.0 if v < 0 else v
-        v = hi if v > hi else v
         if pixel_t is float:
-            d[i] = v
+            d[i] = blend_clamp(s[i], a, b, hi)
         else:
-            d[i] = <pixel_t><int32_t>v
+            d[i] = <pixel_t><int32_t>blend_clamp(<float>s[i], a, b, hi)
 
 
 cdef cloned_void blend_gray(const pixel_t* s, pixel_t* d, Py_ssize_t npix, Py_ssize_t cn,
@@ -973,20 +981,17 @@ cdef cloned_void blend_gray(const pixel_t* s, pixel_t* d, Py_ssize_t npix, Py_ss
 cdef inline inline_void blend_gray_n(const pixel_t* s, pixel_t* d, Py_ssize_t npix, Py_ssize_t cn,
                               float a, float b, float hi) noexcept nogil:
     cdef Py_ssize_t i, c
-    cdef float v, gb, gray
+    cdef float gb, gray
     for i in range(npix):
         gray = tv_gray(<float>s[cn * i], <float>s[cn * i + 1], <float>s[cn * i + 2])
-        if pixel_t is not float:
-            gray = <float><pixel_t><int32_t>gray      # truncated to the image type
-        gb = b * gray
-        for c in range(3):
-            v = a * <float>s[cn * i + c] + gb
-            v = <float>0.0 if v < 0 else v
-            v = hi if v > hi else v
-            if pixel_t is float:
-                d[cn * i + c] = v
-            else:
-                d[cn * i + c] = <pixel_t><int32_t>v
+        if pixel_t is float:
+            gb = b * gray
+            for c in range(3):
+                d[cn * i + c] = blend_clamp(s[cn * i + c], a, gb, hi)
+        else:
+            gb = b * to_level(gray)         # truncated to the image type
+            for c in range(3):
+                d[cn * i + c] = <pixel_t><int32_t>blend_clamp(<float>s[cn * i + c], a, gb, hi)
 
 
 cdef cloned_void gray_mean(const pixel_t* s, Py_ssize_t npix, Py_ssize_t cn,
@@ -1030,14 +1035,13 @@ cdef float bound_of(int dtype) noexcept nogil:
 
 
 cdef int blend_with_scalar(Frame* f, const Instr* ins, ImageView* im, Value* src,
-                           double ratio, double other) noexcept nogil:
-    """Output ``clamp(ratio x + (1 - ratio) other)`` for every colour element;
-    alpha (channel 3 of RGBA) unchanged."""
+                           double ratio, float b) noexcept nogil:
+    """Output ``clamp(ratio x + b)`` for every colour element, ``b`` the
+    offset of ``_pixel.pxd``; alpha (channel 3 of RGBA) unchanged."""
     cdef Value* out = new_like(f, ins, src, im.dtype)
     cdef Py_ssize_t npix = im.height * im.width
     cdef Py_ssize_t n = npix * im.channels
     cdef float a = <float>ratio
-    cdef float b = <float>(1.0 - ratio) * <float>other
     cdef float hi = bound_of(im.dtype)
     if out == NULL:
         return -1
@@ -1071,7 +1075,7 @@ cdef int k_brightness(Frame* f, const Instr* ins) noexcept nogil:
         return -1
     if get_factor(f, ins, 1, "brightness factor", &factor) < 0:
         return -1
-    return blend_with_scalar(f, ins, &im, arg(f, ins, 0), factor, 0.0)
+    return blend_with_scalar(f, ins, &im, arg(f, ins, 0), factor, brightness_offset(factor))
 
 
 cdef int k_contrast(Frame* f, const Instr* ins) noexcept nogil:
@@ -1091,7 +1095,8 @@ cdef int k_contrast(Frame* f, const Instr* ins) noexcept nogil:
         gray_mean(<const int16_t*>im.data, npix, im.channels, &mean)
     else:
         gray_mean(<const float*>im.data, npix, im.channels, &mean)
-    return blend_with_scalar(f, ins, &im, arg(f, ins, 0), factor, <float>mean)
+    return blend_with_scalar(f, ins, &im, arg(f, ins, 0), factor,
+                             contrast_offset(factor, mean))
 
 
 cdef int k_saturation(Frame* f, const Instr* ins) noexcept nogil:
@@ -1128,74 +1133,22 @@ cdef int k_saturation(Frame* f, const Instr* ins) noexcept nogil:
 
 # ---------------------------------------------------------------- hue
 
-cdef inline inline_void tv_hue_shift(float r, float g, float b, float shift, float* ro, float* go,
-                              float* bo) noexcept nogil:
-    """torchvision's _rgb2hsv, (h + shift) % 1 and _hsv2rgb in float32,
-    operation for operation, as selects so that the loops vectorise."""
-    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v, odd, qt
-    cdef int i
-    cdef bint eq
-    maxc = g if r < g else r
-    maxc = b if maxc < b else maxc
-    minc = g if r > g else r
-    minc = b if minc > b else minc
-    eq = maxc == minc
-    cr = maxc - minc
-    sat = cr / (<float>1.0 if eq else maxc)
-    crd = <float>1.0 if eq else cr
-    rc = (maxc - r) / crd
-    gc = (maxc - g) / crd
-    bc = (maxc - b) / crd
-    # torchvision adds the three cases multiplied by their masks
-    h = (<float>(maxc == r) * (bc - gc)
-         + <float>((maxc == g) & (maxc != r)) * (<float>2.0 + rc - bc)
-         + <float>((maxc != g) & (maxc != r)) * (<float>4.0 + gc - rc))
-    h = h / <float>6.0 + <float>1.0
-    h = h - floorf(h)                          # torch.fmod(h, 1) for h >= 0
-    h = h + shift
-    h = h - floorf(h)                          # torch.remainder(h, 1)
-    v = maxc
-    f6 = h * <float>6.0
-    fr = floorf(f6)
-    i = <int>fr
-    fr = f6 - fr
-    i = i - 6 if i >= 6 else i                 # i % 6 for i in 0..6
-    p = v * (<float>1.0 - sat)
-    q = v * (<float>1.0 - sat * fr)
-    t = v * (<float>1.0 - sat * (<float>1.0 - fr))
-    p = <float>0.0 if p < 0 else (<float>1.0 if p > 1 else p)
-    q = <float>0.0 if q < 0 else (<float>1.0 if q > 1 else q)
-    t = <float>0.0 if t < 0 else (<float>1.0 if t > 1 else t)
-    # (r, g, b) by sector: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
-    # torchvision sums mask * value over the sectors; with q in odd sectors
-    # where t is in even ones, three masked terms per channel are the same
-    # sum without its zero terms (and any NaN or infinity still reaches all
-    # three channels, as there)
-    odd = <float>(i & 1)
-    qt = odd * q + (<float>1.0 - odd) * t
-    ro[0] = (<float>((i == 0) | (i == 5)) * v + <float>((i == 1) | (i == 4)) * qt
-             + <float>((i == 2) | (i == 3)) * p)
-    go[0] = (<float>((i == 1) | (i == 2)) * v + <float>((i == 0) | (i == 3)) * qt
-             + <float>(i >= 4) * p)
-    bo[0] = (<float>((i == 3) | (i == 4)) * v + <float>((i == 2) | (i == 5)) * qt
-             + <float>(i < 2) * p)
-
-
-cdef cloned_void hue_u8(const uint8_t* s, uint8_t* d, Py_ssize_t npix, Py_ssize_t cn,
-                        float shift) noexcept nogil:
-    """In chunks of three loops (bytes to float, the arithmetic, back to
-    bytes), as ``hsv_to_rgb_u8``: one loop over bytes spilled its floats."""
+cdef cloned_void hue_int(const unsigned_pixel_t* s, unsigned_pixel_t* d, Py_ssize_t npix,
+                         Py_ssize_t cn, float shift) noexcept nogil:
+    """In chunks of three loops (integers to float, the arithmetic, back to
+    integers), as ``hsv_to_rgb_u8``: one loop over the pixels spilled its
+    floats (uint8) or did not vectorise (uint16)."""
     cdef Py_ssize_t i, i0, m
     cdef float r, g, b
-    cdef float scale = <float>(255.0 + 1.0 - 1e-3)    # convert_image_dtype
+    cdef float top = <float>255.0 if unsigned_pixel_t is uint8_t else <float>65535.0
     cdef float rf[HSV_CHUNK]
     cdef float gf[HSV_CHUNK]
     cdef float bf[HSV_CHUNK]
     cdef int32_t ri[HSV_CHUNK]
     cdef int32_t gi[HSV_CHUNK]
     cdef int32_t bi[HSV_CHUNK]
-    cdef const uint8_t* sp
-    cdef uint8_t* dp
+    cdef const unsigned_pixel_t* sp
+    cdef unsigned_pixel_t* dp
     i0 = 0
     while i0 < npix:
         m = npix - i0 if npix - i0 < HSV_CHUNK else HSV_CHUNK
@@ -1203,52 +1156,36 @@ cdef cloned_void hue_u8(const uint8_t* s, uint8_t* d, Py_ssize_t npix, Py_ssize_
         dp = d + cn * i0
         if cn == 3:
             for i in range(m):
-                rf[i] = <float>sp[3 * i] / <float>255.0
-                gf[i] = <float>sp[3 * i + 1] / <float>255.0
-                bf[i] = <float>sp[3 * i + 2] / <float>255.0
+                rf[i] = <float>sp[3 * i] / top
+                gf[i] = <float>sp[3 * i + 1] / top
+                bf[i] = <float>sp[3 * i + 2] / top
         else:
             for i in range(m):
-                rf[i] = <float>sp[4 * i] / <float>255.0
-                gf[i] = <float>sp[4 * i + 1] / <float>255.0
-                bf[i] = <float>sp[4 * i + 2] / <float>255.0
+                rf[i] = <float>sp[4 * i] / top
+                gf[i] = <float>sp[4 * i + 1] / top
+                bf[i] = <float>sp[4 * i + 2] / top
         for i in range(m):
             tv_hue_shift(rf[i], gf[i], bf[i], shift, &r, &g, &b)
-            ri[i] = <int32_t>(r * scale)
-            gi[i] = <int32_t>(g * scale)
-            bi[i] = <int32_t>(b * scale)
+            if unsigned_pixel_t is uint8_t:
+                ri[i] = <int32_t>hue_u8_level(r)
+                gi[i] = <int32_t>hue_u8_level(g)
+                bi[i] = <int32_t>hue_u8_level(b)
+            else:
+                ri[i] = <int32_t>hue_u16_level(r)
+                gi[i] = <int32_t>hue_u16_level(g)
+                bi[i] = <int32_t>hue_u16_level(b)
         if cn == 3:
             for i in range(m):
-                dp[3 * i] = <uint8_t>ri[i]
-                dp[3 * i + 1] = <uint8_t>gi[i]
-                dp[3 * i + 2] = <uint8_t>bi[i]
+                dp[3 * i] = <unsigned_pixel_t>ri[i]
+                dp[3 * i + 1] = <unsigned_pixel_t>gi[i]
+                dp[3 * i + 2] = <unsigned_pixel_t>bi[i]
         else:
             for i in range(m):
-                dp[4 * i] = <uint8_t>ri[i]
-                dp[4 * i + 1] = <uint8_t>gi[i]
-                dp[4 * i + 2] = <uint8_t>bi[i]
+                dp[4 * i] = <unsigned_pixel_t>ri[i]
+                dp[4 * i + 1] = <unsigned_pixel_t>gi[i]
+                dp[4 * i + 2] = <unsigned_pixel_t>bi[i]
                 dp[4 * i + 3] = sp[4 * i + 3]
         i0 += m
-
-
-cdef inline int32_t min_i32(int32_t a, int32_t b) noexcept nogil:
-    return a if a < b else b
-
-
-cdef cloned_void hue_u16(const uint16_t* s, uint16_t* d, Py_ssize_t npix, Py_ssize_t cn,
-                         float shift) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef float r, g, b
-    # torchvision's 65535.999 is 65536 in float32, so 1.0 would overflow: the
-    # results are saturated to 65535 instead (torchvision wraps them to 0)
-    cdef float scale = <float>(65535.0 + 1.0 - 1e-3)
-    for i in range(npix):
-        tv_hue_shift(<float>s[cn * i] / <float>65535.0, <float>s[cn * i + 1] / <float>65535.0,
-                     <float>s[cn * i + 2] / <float>65535.0, shift, &r, &g, &b)
-        d[cn * i] = <uint16_t>min_i32(<int32_t>(r * scale), 65535)
-        d[cn * i + 1] = <uint16_t>min_i32(<int32_t>(g * scale), 65535)
-        d[cn * i + 2] = <uint16_t>min_i32(<int32_t>(b * scale), 65535)
-        if cn == 4:
-            d[cn * i + 3] = s[cn * i + 3]
 
 
 cdef cloned_void hue_f32(const float* s, float* d, Py_ssize_t npix, Py_ssize_t cn,
@@ -1286,9 +1223,9 @@ cdef int k_hue(Frame* f, const Instr* ins) noexcept nogil:
     if im.channels == 1:
         memcpy(out.data, im.data, npix * itemsize(im.dtype))
     elif im.dtype == DT_UINT8:
-        hue_u8(<const uint8_t*>im.data, <uint8_t*>out.data, npix, im.channels, <float>shift)
+        hue_int(<const uint8_t*>im.data, <uint8_t*>out.data, npix, im.channels, <float>shift)
     elif im.dtype == DT_UINT16:
-        hue_u16(<const uint16_t*>im.data, <uint16_t*>out.data, npix, im.channels, <float>shift)
+        hue_int(<const uint16_t*>im.data, <uint16_t*>out.data, npix, im.channels, <float>shift)
     else:
         hue_f32(<const float*>im.data, <float*>out.data, npix, im.channels, <float>shift)
     return 0
@@ -1296,80 +1233,21 @@ cdef int k_hue(Frame* f, const Instr* ins) noexcept nogil:
 
 # ================================================================ point operations
 
-cdef float tv_gamma(float x, double gamma, float gain) noexcept nogil:
-    """torchvision's adjust_gamma on a float value: clamp(gain x**gamma, 0, 1)."""
-    cdef float v = gain * <float>pow(x, gamma)
-    v = <float>0.0 if v < 0 else v
-    return <float>1.0 if v > 1 else v
-
-
-cdef inline double log2_unit(double x) noexcept nogil:
-    """log2 of x in (0, 1] (a float widened to double, so never subnormal):
-    exponent by bits, ln of the mantissa by its atanh series (error < 1e-9,
-    ample for a float32 result)."""
-    cdef uint64_t bits, mbits
-    cdef double e, m, t, t2, p
-    memcpy(&bits, &x, 8)
-    # the exponent field as a double, by placing it in the mantissa of 2**52
-    # (AVX2 has no int64 -> double conversion)
-    mbits = (bits >> 52) | (<uint64_t>0x43300000 << 32)
-    memcpy(&e, &mbits, 8)
-    e = e - (4503599627370496.0 + 1023.0)
-    mbits = (bits & ((<uint64_t>1 << 52) - 1)) | (<uint64_t>1023 << 52)
-    memcpy(&m, &mbits, 8)                               # m in [1, 2)
-    p = <double>(m > 1.4142135623730951)                # 1 when m is halved
-    m = m * (1.0 - 0.5 * p)
-    t = (m - 1.0) / (m + 1.0)                           # |t| < 0.1716
-    t2 = t * t
-    p = e + p
-    # ln m = 2 atanh t; the terms up to t**9 leave an error below 1e-9
-    return p + (2.0 * 1.4426950408889634) * t * (
-        1.0 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9)))))
-
-
-cdef inline double exp2_neg(double y) noexcept nogil:
-    """2 ** y for y <= 0 (2 ** -1022 below that): integer part by the
-    1.5 * 2**52 trick, fraction by Taylor series (relative error < 3e-10)."""
-    cdef double big, n, t
-    cdef uint64_t bits
-    cdef int64_t k
-    y = -1022.0 if y < -1022.0 else y
-    big = y + 6755399441055744.0                        # rounds y to an integer
-    memcpy(&bits, &big, 8)
-    k = <int64_t>(<int32_t>(<uint32_t>bits))
-    n = big - 6755399441055744.0
-    t = (y - n) * 0.6931471805599453                    # |t| <= ln(2) / 2
-    bits = <uint64_t>(k + 1023) << 52
-    memcpy(&big, &bits, 8)
-    # Taylor series of exp to t**8: relative error below 3e-10
-    return big * (1.0 + t * (1.0 + t * (1.0 / 2 + t * (1.0 / 6 + t * (1.0 / 24 + t * (
-        1.0 / 120 + t * (1.0 / 720 + t * (1.0 / 5040 + t * (1.0 / 40320)))))))))
-
-
 cdef cloned_void gamma_unit(const float* s, float* d, Py_ssize_t n, double gamma,
                             float gain) noexcept nogil:
     """clamp(gain x ** gamma, 0, 1), in double, for x in (0, 1]; values
     outside are left to the caller.  Vectorises, where powf does not."""
     cdef Py_ssize_t i
-    cdef double x
-    cdef float v
     for i in range(n):
-        x = s[i]
-        x = x if (x > 0) & (x <= 1) else 1.0
-        v = gain * <float>exp2_neg(gamma * log2_unit(x))
-        v = <float>0.0 if v < 0 else v
-        d[i] = <float>1.0 if v > 1 else v
+        d[i] = gamma_unit_value(s[i], gamma, gain)
 
 
 cdef void gamma_f32(const float* s, float* d, Py_ssize_t n, float gamma, float gain) noexcept nogil:
     cdef Py_ssize_t i
-    cdef float v
     gamma_unit(s, d, n, gamma, gain)
     for i in range(n):
         if not ((s[i] > 0) & (s[i] <= 1)):          # 0, > 1, negative, NaN: libm's powf
-            v = gain * powf(s[i], gamma)
-            v = <float>0.0 if v < 0 else v
-            d[i] = <float>1.0 if v > 1 else v
+            d[i] = gamma_other_value(s[i], gamma, gain)
 
 
 cdef int k_gamma(Frame* f, const Instr* ins) noexcept nogil:
@@ -1380,7 +1258,6 @@ cdef int k_gamma(Frame* f, const Instr* ins) noexcept nogil:
     cdef Py_ssize_t i, npix, n
     cdef uint8_t lut8[256]
     cdef uint16_t* lut16
-    cdef float g
     cdef int k
     if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "gamma") < 0:
         return -1
@@ -1399,25 +1276,21 @@ cdef int k_gamma(Frame* f, const Instr* ins) noexcept nogil:
     gamma = <float>gamma        # torch raises a float32 tensor to a float32 power
     if im.dtype == DT_UINT8:
         for k in range(256):
-            lut8[k] = <uint8_t>(tv_gamma(<float>k / <float>255.0, gamma, <float>gain)
-                                * <float>255.999)
+            lut8[k] = <uint8_t>gamma_u8_level(<float>k, gamma, <float>gain)
         apply_lut_u8(<const uint8_t*>im.data, <uint8_t*>out.data, n, lut8)
     elif im.dtype == DT_UINT16:
-        g = <float>65535.999       # 65536 in float32: saturated below
         if n > 131072:          # a table pays off
             lut16 = <uint16_t*>scratch(f, 0, 65536 * sizeof(uint16_t))
             if lut16 == NULL:
                 return -1
             for k in range(65536):
-                lut16[k] = <uint16_t>min_i32(<int32_t>(
-                    tv_gamma(<float>k / <float>65535.0, gamma, <float>gain) * g), 65535)
+                lut16[k] = <uint16_t>gamma_u16_int(<float>k, gamma, <float>gain)
             for i in range(n):
                 (<uint16_t*>out.data)[i] = lut16[(<const uint16_t*>im.data)[i]]
         else:
             for i in range(n):
-                (<uint16_t*>out.data)[i] = <uint16_t>min_i32(<int32_t>(tv_gamma(
-                    <float>(<const uint16_t*>im.data)[i] / <float>65535.0, gamma, <float>gain)
-                    * g), 65535)
+                (<uint16_t*>out.data)[i] = <uint16_t>gamma_u16_int(
+                    <float>(<const uint16_t*>im.data)[i], gamma, <float>gain)
     else:
         gamma_f32(<const float*>im.data, <float*>out.data, n, <float>gamma, <float>gain)
     if im.channels == 4:
@@ -1431,7 +1304,7 @@ cdef cloned_void invert_values(const pixel_t* s, pixel_t* d, Py_ssize_t n) noexc
     cdef int v
     for i in range(n):
         if pixel_t is float:
-            d[i] = <float>1.0 - s[i]
+            d[i] = invert_value(s[i], <float>1.0, False)
         elif pixel_t is int16_t:
             v = 32767 - <int>s[i]
             d[i] = <int16_t>(v if v < 32767 else 32767)
@@ -1446,27 +1319,15 @@ cdef cloned_void solarize_values(const pixel_t* s, pixel_t* d, Py_ssize_t n,
     """Inverts the values ``>= threshold`` (compared in float32, as torch)."""
     cdef Py_ssize_t i
     cdef float t = <float>threshold
-    cdef double c
-    cdef int64_t ti
     if pixel_t is float:
         for i in range(n):
-            d[i] = <float>1.0 - s[i] if s[i] >= t else s[i]
+            d[i] = invert_value(s[i], <float>1.0, False) if s[i] >= t else s[i]
+    elif pixel_t is uint8_t:
+        _solarize_cmp(s, d, n, solarize_level(threshold), 0, 255)
+    elif pixel_t is uint16_t:
+        _solarize_cmp(s, d, n, solarize_level(threshold), 0, 65535)
     else:
-        # integers are exact in float32: x >= t  <=>  x >= ceil(t)
-        c = floor(t)
-        if c < t:
-            c += 1
-        if c > 65536.0:
-            c = 65536.0
-        if c < -65536.0:
-            c = -65536.0
-        ti = <int64_t>c
-        if pixel_t is uint8_t:
-            _solarize_cmp(s, d, n, <int32_t>ti, 0, 255)
-        elif pixel_t is uint16_t:
-            _solarize_cmp(s, d, n, <int32_t>ti, 0, 65535)
-        else:
-            _solarize_cmp(s, d, n, <int32_t>ti, -32768, 32767)
+        _solarize_cmp(s, d, n, solarize_level(threshold), -32768, 32767)
 
 
 cdef inline inline_void _solarize_cmp(const pixel_t* s, pixel_t* d, Py_ssize_t n, int32_t t,
@@ -1558,7 +1419,7 @@ cdef int k_posterize(Frame* f, const Instr* ins) noexcept nogil:
     if out == NULL:
         return -1
     npix = im.height * im.width
-    mask = <uint8_t>((0xFF << (8 - bits)) & 0xFF)
+    mask = posterize_mask(bits)
     mask_u8(<const uint8_t*>im.data, <uint8_t*>out.data, npix * im.channels, mask)
     if im.channels == 4:
         restore_alpha(im.data, out.data, npix, DT_UINT8)
@@ -1731,12 +1592,25 @@ cdef int k_equalize_hist(Frame* f, const Instr* ins) noexcept nogil:
     cn = im.channels
     s = <const uint8_t*>im.data
     d = <uint8_t*>out.data
-    for c in range(cn):
+    for c in range(4):
         for i in range(256):
             hist[c][i] = 0
     if cn == 1:
-        for i in range(npix):
+        # four partial histograms, so that an increment rarely waits for the
+        # one before (the loop of one ran 1.5x slower or faster as the code
+        # around it moved it across a fetch boundary)
+        i = 0
+        while i + 4 <= npix:
             hist[0][s[i]] += 1
+            hist[1][s[i + 1]] += 1
+            hist[2][s[i + 2]] += 1
+            hist[3][s[i + 3]] += 1
+            i += 4
+        while i < npix:
+            hist[0][s[i]] += 1
+            i += 1
+        for i in range(256):
+            hist[0][i] += hist[1][i] + hist[2][i] + hist[3][i]
     else:
         for i in range(npix):
             for c in range(cn):
@@ -1945,16 +1819,17 @@ cdef cloned_void normalize_values(const pixel_t* s, float* d, Py_ssize_t npix, P
     cdef Py_ssize_t i, c
     if cn == 1:
         for i in range(npix):
-            d[i] = (<float>s[i] * scale[0] - mean[0]) * inv_std[0]
+            d[i] = normalize_value(<float>s[i], scale[0], mean[0], inv_std[0])
     elif cn == 3:
         for i in range(npix):
-            d[3 * i] = (<float>s[3 * i] * scale[0] - mean[0]) * inv_std[0]
-            d[3 * i + 1] = (<float>s[3 * i + 1] * scale[1] - mean[1]) * inv_std[1]
-            d[3 * i + 2] = (<float>s[3 * i + 2] * scale[2] - mean[2]) * inv_std[2]
+            d[3 * i] = normalize_value(<float>s[3 * i], scale[0], mean[0], inv_std[0])
+            d[3 * i + 1] = normalize_value(<float>s[3 * i + 1], scale[1], mean[1], inv_std[1])
+            d[3 * i + 2] = normalize_value(<float>s[3 * i + 2], scale[2], mean[2], inv_std[2])
     else:
         for i in range(npix):
             for c in range(cn):
-                d[cn * i + c] = (<float>s[cn * i + c] * scale[c] - mean[c]) * inv_std[c]
+                d[cn * i + c] = normalize_value(<float>s[cn * i + c], scale[c], mean[c],
+                                                inv_std[c])
 
 
 cdef int k_normalize(Frame* f, const Instr* ins) noexcept nogil:
@@ -1998,8 +1873,7 @@ cdef int k_normalize(Frame* f, const Instr* ins) noexcept nogil:
         # torchvision: (x / 255 - mean) / std, each step in float32
         for c in range(cn):
             for i in range(256):
-                lut[c][i] = ((<float>i / <float>255.0 if scaled else <float>i) - fmean[c]) \
-                    / <float>std[c]
+                lut[c][i] = normalize_u8_value(<float>i, scaled, fmean[c], <float>std[c])
         s = <const uint8_t*>im.data
         if cn == 1:
             for i in range(npix):
@@ -2069,30 +1943,21 @@ cdef cloned_void affine_values(const pixel_t* s, char* dst, int out_dtype, Py_ss
     """``a x + b`` into ``out_dtype``: rounded to nearest and saturated for
     integers, as ``Mat.convertTo``."""
     cdef Py_ssize_t i
-    cdef float v
     cdef float af = <float>a, bf = <float>b
     if out_dtype == DT_FLOAT32:
         for i in range(n):
-            (<float*>dst)[i] = <float>(a * s[i] + b)
+            (<float*>dst)[i] = depth_to_f32(<float>s[i], a, b)
     elif out_dtype == DT_UINT8:
         for i in range(n):
-            v = af * <float>s[i] + bf
-            v = <float>0.0 if not (v > 0) else v        # NaN -> 0
-            v = <float>255.0 if v > 255 else v
-            (<uint8_t*>dst)[i] = <uint8_t><int32_t>round_even(v)
+            (<uint8_t*>dst)[i] = <uint8_t><int32_t>depth_to_unsigned(<float>s[i], af, bf,
+                                                                     <float>255.0)
     elif out_dtype == DT_UINT16:
         for i in range(n):
-            v = af * <float>s[i] + bf
-            v = <float>0.0 if not (v > 0) else v
-            v = <float>65535.0 if v > 65535 else v
-            (<uint16_t*>dst)[i] = <uint16_t><int32_t>round_even(v)
+            (<uint16_t*>dst)[i] = <uint16_t><int32_t>depth_to_unsigned(<float>s[i], af, bf,
+                                                                       <float>65535.0)
     else:
         for i in range(n):
-            v = af * <float>s[i] + bf
-            v = v if v == v else <float>0.0
-            v = <float>-32768.0 if v < -32768 else v
-            v = <float>32767.0 if v > 32767 else v
-            (<int16_t*>dst)[i] = <int16_t><int32_t>round_even(v)
+            (<int16_t*>dst)[i] = <int16_t><int32_t>depth_to_int16(<float>s[i], af, bf)
 
 
 cdef int affine_convert(Frame* f, const Instr* ins, ImageView* im, Value* src, int out_dtype,
@@ -2103,7 +1968,7 @@ cdef int affine_convert(Frame* f, const Instr* ins, ImageView* im, Value* src, i
     cdef uint16_t lut16[256]
     cdef Py_ssize_t i
     cdef int k
-    cdef double v, lo, hi
+    cdef double lo, hi
     if out == NULL:
         return -1
     if out_dtype == im.dtype and a == 1.0 and b == 0.0:
@@ -2113,9 +1978,7 @@ cdef int affine_convert(Frame* f, const Instr* ins, ImageView* im, Value* src, i
         lo = -32768.0 if out_dtype == DT_INT16 else 0.0
         hi = type_max(out_dtype)
         for k in range(256):
-            v = a * k + b
-            v = lo if not (v > lo) else (hi if v > hi else v)
-            lut16[k] = <uint16_t><int32_t>lrint(v)
+            lut16[k] = <uint16_t><int32_t>depth_u8_to_int(<float>k, a, b, lo, hi)
             lut[k] = <uint8_t>lut16[k]
         if out_dtype == DT_UINT8:
             apply_lut_u8(<const uint8_t*>im.data, <uint8_t*>out.data, n, lut)
@@ -2210,7 +2073,7 @@ cdef int k_convert_depth(Frame* f, const Instr* ins) noexcept nogil:
 cdef cloned_void u8_to_f32(const uint8_t* s, float* d, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(n):
-        d[i] = <float>s[i] / <float>255.0
+        d[i] = depth_u8_to_f32(<float>s[i])
 
 
 cdef cloned_void u16_to_u8(const uint16_t* s, uint8_t* d, Py_ssize_t n) noexcept nogil:
@@ -2231,7 +2094,7 @@ cdef cloned_void blend_two(const pixel_t* a, const pixel_t* b, pixel_t* d, Py_ss
         if wa >= 0 and wb >= 0 and wa + wb <= <float>1.0000002:
             # a convex blend stays in [0, 255.5): no clamping needed
             for i in range(n):
-                d[i] = <uint8_t><int32_t>round_even(<float>a[i] * wa + <float>b[i] * wb)
+                d[i] = <uint8_t><int32_t>round_even_f(<float>a[i] * wa + <float>b[i] * wb)
             return
     elif pixel_t is uint16_t:
         lo, hi = 0, 65535
@@ -2244,7 +2107,7 @@ cdef cloned_void blend_two(const pixel_t* a, const pixel_t* b, pixel_t* d, Py_ss
         else:
             v = lo if v < lo else v
             v = hi if v > hi else v
-            d[i] = <pixel_t><int32_t>round_even(v)
+            d[i] = <pixel_t><int32_t>round_even_f(v)
 
 
 cdef int k_blend(Frame* f, const Instr* ins) noexcept nogil:

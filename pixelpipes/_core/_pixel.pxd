@@ -4,15 +4,17 @@
 # Contrast, Saturation, Hue, Gamma, Invert, Solarize, Posterize, Normalize and
 # ConvertDepth compute for one element (or one pixel, for the ops that mix
 # channels).  The fused kernel of ``_ops_pixel.pyx`` runs them on blocks of
-# float32 values; the single-op kernels of ``_ops_color.pyx`` are meant to
-# run them on their typed elements.  Both must give the same bits, so every
+# float32 values; the single-op kernels of ``_ops_color.pyx`` run them on
+# their typed elements.  Both must give the same bits, so every
 # function spells out its float32/float64 steps in the order torchvision (or
 # the type conversion) performs them; the build forbids contraction into
 # fused multiply-adds, and nothing here reassociates.
 #
 # An integer image value is carried as the float32 holding that integer
 # (exact for uint8, uint16 and int16): ``to_level`` truncates a result back
-# to an integer the way ``<pixel_t><int32_t>v`` does.
+# to an integer the way ``<pixel_t><int32_t>v`` does.  A single kernel
+# stores a result with that cast instead: ``to_level`` and a float round
+# trip per element would cost it a rounding and can stop GCC vectorising.
 
 from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.string cimport memcpy
@@ -76,8 +78,7 @@ cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shif
                                            float* go, float* bo) noexcept nogil:
     """torchvision's _rgb2hsv, (h + shift) % 1 and _hsv2rgb in float32,
     operation for operation, as selects so that the loops vectorise."""
-    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v
-    cdef float m0, m1, m2, m3, m4, m5
+    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v, odd, qt
     cdef int i
     cdef bint eq
     maxc = g if r < g else r
@@ -111,15 +112,19 @@ cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shif
     p = <float>0.0 if p < 0 else (<float>1.0 if p > 1 else p)
     q = <float>0.0 if q < 0 else (<float>1.0 if q > 1 else q)
     t = <float>0.0 if t < 0 else (<float>1.0 if t > 1 else t)
-    m0 = <float>(i == 0)
-    m1 = <float>(i == 1)
-    m2 = <float>(i == 2)
-    m3 = <float>(i == 3)
-    m4 = <float>(i == 4)
-    m5 = <float>(i == 5)
-    ro[0] = m0 * v + m1 * q + m2 * p + m3 * p + m4 * t + m5 * v
-    go[0] = m0 * t + m1 * v + m2 * v + m3 * q + m4 * p + m5 * p
-    bo[0] = m0 * p + m1 * p + m2 * t + m3 * v + m4 * v + m5 * q
+    # (r, g, b) by sector: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
+    # torchvision sums mask * value over the sectors; with q in odd sectors
+    # where t is in even ones, three masked terms per channel are the same
+    # sum without its zero terms (and any NaN or infinity still reaches all
+    # three channels, as there)
+    odd = <float>(i & 1)
+    qt = odd * q + (<float>1.0 - odd) * t
+    ro[0] = (<float>((i == 0) | (i == 5)) * v + <float>((i == 1) | (i == 4)) * qt
+             + <float>((i == 2) | (i == 3)) * p)
+    go[0] = (<float>((i == 1) | (i == 2)) * v + <float>((i == 0) | (i == 3)) * qt
+             + <float>(i >= 4) * p)
+    bo[0] = (<float>((i == 3) | (i == 4)) * v + <float>((i == 2) | (i == 5)) * qt
+             + <float>(i < 2) * p)
 
 cdef inline float hue_u8_level(float x) noexcept nogil:
     """A hue result in [0, 1] back to uint8, as ``convert_image_dtype``."""
@@ -144,9 +149,14 @@ cdef inline float gamma_u8_level(float x, double gamma, float gain) noexcept nog
     """Gamma of a uint8 level (``gamma`` already rounded to float32)."""
     return <float><uint8_t>(tv_gamma(x / <float>255.0, gamma, gain) * <float>255.999)
 
-cdef inline float gamma_u16_level(float x, double gamma, float gain) noexcept nogil:
+cdef inline int32_t gamma_u16_int(float x, double gamma, float gain) noexcept nogil:
+    """Gamma of a uint16 level, as an integer (torchvision's 65535.999 is
+    65536 in float32: saturated to 65535, as ``hue_u16_level``)."""
     cdef int32_t v = <int32_t>(tv_gamma(x / <float>65535.0, gamma, gain) * <float>65535.999)
-    return <float>(v if v < 65535 else 65535)
+    return v if v < 65535 else 65535
+
+cdef inline float gamma_u16_level(float x, double gamma, float gain) noexcept nogil:
+    return <float>gamma_u16_int(x, gamma, gain)
 
 cdef inline double log2_unit(double x) noexcept nogil:
     """log2 of x in (0, 1] (a float widened to double, so never subnormal):
@@ -265,11 +275,12 @@ cdef inline float depth_to_f32(float x, double a, double b) noexcept nogil:
 cdef inline float depth_to_unsigned(float x, float a, float b, float hi) noexcept nogil:
     """To uint8 or uint16 (ConvertDepth: ``b = 0``), as ``Mat.convertTo``:
     ``a x + b`` in float32, NaN -> 0, saturated to ``[0, hi]``, rounded to
-    nearest (ties to even)."""
+    nearest (ties to even).  The result is already an integer (+0.0, never
+    -0.0): it needs no ``to_level``."""
     cdef float v = a * x + b
     v = <float>0.0 if not (v > 0) else v
     v = hi if v > hi else v
-    return <float><int32_t>round_even_f(v)
+    return round_even_f(v)
 
 cdef inline float depth_to_int16(float x, float a, float b) noexcept nogil:
     """To int16, likewise (NaN -> 0, saturated to [-32768, 32767])."""
@@ -277,4 +288,4 @@ cdef inline float depth_to_int16(float x, float a, float b) noexcept nogil:
     v = v if v == v else <float>0.0
     v = <float>-32768.0 if v < -32768 else v
     v = <float>32767.0 if v > 32767 else v
-    return <float><int32_t>round_even_f(v)
+    return round_even_f(v)
