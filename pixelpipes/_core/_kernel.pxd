@@ -318,6 +318,18 @@ cdef inline int scalar_int(Frame* f, Value* v, int64_t* out) noexcept nogil:
     out[0] = load_int(v.data, v.dtype)
     return 0
 
+cdef inline int scalar_number(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
+    """A numeric scalar input as a double; a non-scalar or NaN is an error
+    naming ``what``."""
+    if v.kind != KIND_TENSOR or v.length != 1:
+        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
+        return -1
+    out[0] = load_double(v.data, v.dtype)
+    if out[0] != out[0]:
+        snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
+        return -1
+    return 0
+
 cdef inline bint truthy(Value* v) noexcept nogil:
     """Truth of a scalar (non-zero); a non-scalar is true when non-empty."""
     if v.kind == KIND_TENSOR and v.length == 1:

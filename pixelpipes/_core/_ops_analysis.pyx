@@ -32,6 +32,7 @@ from libc.string cimport memcpy, memset
 from libc.math cimport sqrt, floor, fabs, rint, INFINITY
 
 from pixelpipes._core._kernel cimport (
+    scalar_number as get_double,
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_INT32, DT_FLOAT32,
     DT_FLOAT64, arg, iparam, new_tensor, scratch, fail, snprintf, ERROR_SIZE, load_double,
     itemsize,
@@ -111,17 +112,6 @@ cdef void nonzero_u8(const char* data, int dtype, Py_ssize_t n, uint8_t* out) no
         af = <const float*>data
         for i in range(n):
             out[i] = af[i] != 0
-
-
-cdef int get_double(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
-    if v.kind != KIND_TENSOR or v.length != 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
-        return -1
-    out[0] = load_double(v.data, v.dtype)
-    if out[0] != out[0]:
-        snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-        return -1
-    return 0
 
 
 # ============================================================== Canny

@@ -48,6 +48,7 @@ from libc.string cimport memcpy, memset
 from libc.math cimport exp, expf, sqrt, floor, fabs, fabsf, fma, cos, sin, rint, M_PI
 
 from pixelpipes._core._kernel cimport (
+    scalar_number as get_double,
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
     arg, iparam, fparam, scratch, fail, snprintf, ERROR_SIZE, load_double, itemsize,
     new_tensor,
@@ -96,18 +97,6 @@ cdef float MAGIC = 12582912.0
 
 cdef inline Py_ssize_t align64(Py_ssize_t n) noexcept nogil:
     return (n + 63) & ~(<Py_ssize_t>63)
-
-
-cdef int get_double(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
-    """A numeric scalar input; NaN is an error."""
-    if v.kind != KIND_TENSOR or v.length != 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
-        return -1
-    out[0] = load_double(v.data, v.dtype)
-    if out[0] != out[0]:
-        snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-        return -1
-    return 0
 
 
 cdef int get_int(Frame* f, Value* v, const char* what, int64_t* out) noexcept nogil:

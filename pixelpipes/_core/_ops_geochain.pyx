@@ -140,20 +140,25 @@ cdef void extent(const Py_ssize_t* t, Py_ssize_t h, Py_ssize_t w, Py_ssize_t* x0
     y1[0] = (by if ay < by else ay) + 1
 
 
-cdef void start_grid(Chain* c, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
-    memcpy(c.a, c.t, sizeof(c.t))
-    c.rh = c.vh
-    c.rw = c.vw
-    c.gh = h
-    c.gw = w
+cdef inline void new_grid(Chain* c, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
+    """The virtual image is an ``h x w`` grid, the identity of the base."""
+    c.vh = h
+    c.vw = w
     c.t[0] = 1
     c.t[1] = 0
     c.t[2] = 0
     c.t[3] = 0
     c.t[4] = 1
     c.t[5] = 0
-    c.vh = h
-    c.vw = w
+
+
+cdef void start_grid(Chain* c, Py_ssize_t h, Py_ssize_t w) noexcept nogil:
+    memcpy(c.a, c.t, sizeof(c.t))
+    c.rh = c.vh
+    c.rw = c.vw
+    c.gh = h
+    c.gw = w
+    new_grid(c, h, w)
     c.resampled = True
 
 
@@ -608,14 +613,7 @@ cdef int walk(Frame* f, const Instr* ins, Chain* c, ImageView* im) noexcept nogi
     if im.height <= 0 or im.width <= 0:
         snprintf(f.error, ERROR_SIZE, "the image is empty (%zd x %zd)", im.height, im.width)
         return -1
-    c.vh = im.height
-    c.vw = im.width
-    c.t[0] = 1
-    c.t[1] = 0
-    c.t[2] = 0
-    c.t[3] = 0
-    c.t[4] = 1
-    c.t[5] = 0
+    new_grid(c, im.height, im.width)
     c.resampled = False
     c.n_levels = 0
     c.rkind = 0

@@ -43,6 +43,7 @@ from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, int64_t, uintptr_t
 from libc.string cimport memcpy
 
 from pixelpipes._core._kernel cimport (
+    scalar_number as get_scalar,
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
     DT_FLOAT64, ERROR_SIZE, arg, iparam, new_tensor, scratch, fail, snprintf, load_double,
     load_int, itemsize,
@@ -482,17 +483,6 @@ cdef int stage_cost(const Micro* m) noexcept nogil:
 
 
 # ---------------------------------------------------------------- parameters
-
-cdef int get_scalar(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
-    if v.kind != KIND_TENSOR or v.length != 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
-        return -1
-    out[0] = load_double(v.data, v.dtype)
-    if out[0] != out[0]:
-        snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-        return -1
-    return 0
-
 
 cdef int get_factor(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
     if get_scalar(f, v, what, out) < 0:
