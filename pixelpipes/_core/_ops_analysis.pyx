@@ -39,19 +39,9 @@ from pixelpipes._core._kernel cimport (
 )
 from pixelpipes._core._image cimport ImageView, as_image, border_index, BORDER_REPLICATE
 
-cdef extern from *:
-    """
-    /* The moments row loop is compiled for AVX2 and for the baseline, chosen
-       at load time (GNU ifunc), as in _ops_color.pyx; integer sums, so the
-       clones agree exactly. */
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
-        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
-    #define PP_ANALYSIS_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
-    #else
-    #define PP_ANALYSIS_CLONED_VOID void
-    #endif
-    """
-    ctypedef void cloned_void "PP_ANALYSIS_CLONED_VOID"
+cdef extern from "_simd.h" nogil:
+    # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
+    ctypedef void cloned_void "PP_CLONES void"
 
 cdef Py_ssize_t MAX_WORK_BYTES = 1 << 31
 

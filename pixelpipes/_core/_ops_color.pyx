@@ -24,6 +24,7 @@ from libc.string cimport memcpy
 from libc.math cimport floor, floorf, pow, sqrtf, fmaf, frexp, ldexp, lrint, lrintf, fabs
 
 from pixelpipes._core._kernel cimport (
+    scalar_number,
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
     DT_INT32, DT_INT64, DT_FLOAT64, ERROR_SIZE,
     arg, iparam, new_tensor, scratch, fail, snprintf, load_double, load_int, itemsize,
@@ -39,34 +40,19 @@ from pixelpipes._core._pixel cimport (
 
 cdef extern from *:
     """
-    /* Hot element loops are compiled for AVX2 and for the baseline, chosen
-       at load time by the dynamic loader (GNU ifunc). */
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
-        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
-    #define PP_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
-    /* Pure byte shuffles (channel swaps and layout changes) run faster on
-       16-byte vectors, which GCC keeps to when only AVX (not AVX2) is given. */
-    #define PP_SHUFFLE_VOID __attribute__((target_clones("avx", "default"))) void
-    #else
-    #define PP_CLONED_VOID void
-    #define PP_SHUFFLE_VOID void
-    #endif
     /* Float compare-and-select (clamps, NaN-aware min/max) only becomes a
        vector blend when comparisons may not raise FP exception flags; this
        changes no value.  For the whole module, so that helpers still inline. */
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC optimize("no-trapping-math")
     #endif
-    /* Helpers of the cloned loops must be inlined into each clone. */
-    #if defined(__GNUC__)
-    #define PP_INLINE_VOID __attribute__((always_inline)) void
-    #else
-    #define PP_INLINE_VOID void
-    #endif
     """
-    ctypedef void cloned_void "PP_CLONED_VOID"
-    ctypedef void shuffle_void "PP_SHUFFLE_VOID"
-    ctypedef void inline_void "PP_INLINE_VOID"
+
+cdef extern from "_simd.h" nogil:
+    # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
+    ctypedef void cloned_void "PP_CLONES void"
+    ctypedef void shuffle_void "PP_SHUFFLE_CLONES void"
+    ctypedef void inline_void "PP_ALWAYS_INLINE void"
 
 ctypedef fused int_pixel_t:
     uint8_t
@@ -128,15 +114,7 @@ cdef int get_image(Frame* f, const Instr* ins, int k, ImageView* im) noexcept no
 cdef int get_scalar(Frame* f, const Instr* ins, int k, const char* what,
                     double* out) noexcept nogil:
     """A finite-or-infinite, non-NaN numeric scalar input."""
-    cdef Value* v = arg(f, ins, k)
-    if v.kind != KIND_TENSOR or v.length != 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a scalar", what)
-        return -1
-    out[0] = load_double(v.data, v.dtype)
-    if out[0] != out[0]:
-        snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-        return -1
-    return 0
+    return scalar_number(f, arg(f, ins, k), what, out)
 
 
 cdef int check_dtype(Frame* f, ImageView* im, bint u8, bint i16, bint u16, bint f32,

@@ -58,27 +58,10 @@ from pixelpipes._core._image cimport (
     pixel_t, cast_u8, cast_u16, cast_i16,
 )
 
-cdef extern from *:
-    """
-    /* Hot row loops are compiled for AVX2 and for the baseline, chosen at
-       load time (GNU ifunc), as in _ops_color.pyx.  The clones compute the
-       same bits: the build forbids floating-point contraction and nothing
-       here reassociates. */
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
-        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
-    #define PP_FILTER_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
-    #else
-    #define PP_FILTER_CLONED_VOID void
-    #endif
-    /* Helpers of the cloned loops must be inlined into each clone. */
-    #if defined(__GNUC__)
-    #define PP_FILTER_INLINE_VOID __attribute__((always_inline)) void
-    #else
-    #define PP_FILTER_INLINE_VOID void
-    #endif
-    """
-    ctypedef void cloned_void "PP_FILTER_CLONED_VOID"
-    ctypedef void inline_void "PP_FILTER_INLINE_VOID"
+cdef extern from "_simd.h" nogil:
+    # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
+    ctypedef void cloned_void "PP_CLONES void"
+    ctypedef void inline_void "PP_ALWAYS_INLINE void"
 
 
 cdef enum:

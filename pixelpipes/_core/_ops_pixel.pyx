@@ -59,23 +59,18 @@ from pixelpipes._core._pixel cimport (
 
 cdef extern from *:
     """
-    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
-        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
-    #define PP_CHAIN_CLONED_VOID __attribute__((target_clones("avx2", "default"))) void
-    /* byte shuffles run faster on 16-byte vectors (AVX without AVX2) */
-    #define PP_CHAIN_SHUFFLE_VOID __attribute__((target_clones("avx", "default"))) void
-    #else
-    #define PP_CHAIN_CLONED_VOID void
-    #define PP_CHAIN_SHUFFLE_VOID void
-    #endif
-    /* Compare-and-select becomes a vector blend only when comparisons may
-       not raise FP flags; this changes no value. */
+    /* Float compare-and-select (clamps, NaN-aware min/max) only becomes a
+       vector blend when comparisons may not raise FP exception flags; this
+       changes no value.  For the whole module, so that helpers still inline. */
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC optimize("no-trapping-math")
     #endif
     """
-    ctypedef void cloned_void "PP_CHAIN_CLONED_VOID"
-    ctypedef void shuffle_void "PP_CHAIN_SHUFFLE_VOID"
+
+cdef extern from "_simd.h" nogil:
+    # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
+    ctypedef void cloned_void "PP_CLONES void"
+    ctypedef void shuffle_void "PP_SHUFFLE_CLONES void"
 
 
 # Stage codes: part of the instruction format (pixel_chain.py: STAGE_CODES).

@@ -20,17 +20,9 @@ from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t,
 from libc.string cimport memcpy
 from libc.math cimport floor, floorf, pow, powf
 
-cdef extern from *:
-    """
-    /* A large helper of vectorised loops must be inlined into each target
-       clone (small ones are anyway). */
-    #if defined(__GNUC__)
-    #define PP_PIXEL_INLINE_VOID __attribute__((always_inline)) void
-    #else
-    #define PP_PIXEL_INLINE_VOID void
-    #endif
-    """
-    ctypedef void inline_pixel_void "PP_PIXEL_INLINE_VOID"
+cdef extern from "_simd.h" nogil:
+    # a large helper of vectorised loops must be inlined into each target clone
+    ctypedef void inline_pixel_void "PP_ALWAYS_INLINE void"
 
 
 # ---------------------------------------------------------------- rounding

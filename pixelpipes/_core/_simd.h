@@ -24,8 +24,19 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \
     && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
 #define PP_CLONES __attribute__((target_clones("avx2", "default")))
+/* Pure byte shuffles (channel swaps, layout changes) run faster on 16-byte
+   vectors, which GCC keeps to when given AVX but not AVX2. */
+#define PP_SHUFFLE_CLONES __attribute__((target_clones("avx", "default")))
 #else
 #define PP_CLONES
+#define PP_SHUFFLE_CLONES
+#endif
+
+/* Helpers of cloned loops must be inlined into each clone. */
+#if defined(__GNUC__)
+#define PP_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define PP_ALWAYS_INLINE
 #endif
 
 #if defined(__SSE2__)
