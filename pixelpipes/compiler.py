@@ -88,8 +88,6 @@ def optimize_options(optimize) -> Dict[str, bool]:
     """The switches that ``optimize`` turns on: ``True`` (all), ``False``
     (none), or a mapping of some of :data:`OPTIMIZATIONS` to booleans (the
     ones not named stay on)."""
-    if isinstance(optimize, dict) and set(optimize) == set(OPTIMIZATIONS):
-        return dict(optimize)
     if isinstance(optimize, (bool, np.bool_)):
         return {name: bool(optimize) for name in OPTIMIZATIONS}
     if not hasattr(optimize, "items"):
@@ -107,11 +105,11 @@ def optimize_options(optimize) -> Dict[str, bool]:
 
 
 class Compiler:
-    def __init__(self, seed: int, variables: Optional[dict], optimize=True):
+    def __init__(self, seed: int, variables: Optional[dict], options: Dict[str, bool]):
         self.seed = seed
         self.variables = dict(variables or {})
         self.used_variables = set()
-        self.options = optimize_options(optimize)
+        self.options = options          # from optimize_options
         self.memo: Dict[int, IR] = {}
         self.keep = []              # user nodes, so that their ids stay unique
         self.keys: Dict[int, int] = {}
@@ -528,8 +526,7 @@ def compile_graph(graph, seed: int = 0, variables: Optional[dict] = None,
         raise GraphError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     if not graph.outputs:
         raise GraphError("the graph has no outputs; mark results with pp.Output(node, label)")
-    options = optimize_options(optimize)
-    comp = Compiler(int(seed), variables, options)
+    comp = Compiler(int(seed), variables, optimize_options(optimize))
     previous = getattr(_local, "compiler", None)
     _local.compiler = comp
     limit = sys.getrecursionlimit()

@@ -23,6 +23,7 @@ fused node keeps the name and definition site of the chain's last node, and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List
 
 from . import graph as g
@@ -82,8 +83,7 @@ def geometric_step(value, alone=lambda value: True):
 
 def shift_stages(stages, shift):
     """``stages`` with their input positions moved by ``shift``."""
-    return [type(s)(s.kind, tuple(k + shift for k in s.inputs), s.ints, s.floats, s.label,
-                    s.inside) for s in stages]
+    return [replace(s, inputs=tuple(k + shift for k in s.inputs)) for s in stages]
 
 
 class Fuser:
@@ -175,10 +175,8 @@ class Fuser:
     # -- per-pixel -------------------------------------------------------------
 
     def fuse_pixels(self, ir, new):
-        try:
-            from .image.pixel_chain import chain_stages, make_chain
-        except ImportError:         # pragma: no cover - during development
-            return None
+        from .image.pixel_chain import chain_stages, make_chain
+
         if ir.node.kernel is None or not new.inputs:
             return None
         stages = chain_stages(ir.node)

@@ -49,22 +49,22 @@ resampler or before a warp; before a resize no constant border and no axis
 exchange.  A program file that breaks these rules fails cleanly.
 """
 
-from libc.stdint cimport uint8_t, int16_t, uint16_t, uint32_t, int64_t
+from libc.stdint cimport uint32_t, int64_t
 from libc.string cimport memcpy
 from libc.math cimport floor
 
 from pixelpipes._core._kernel cimport (
-    Frame, Instr, Value, ERROR_SIZE, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT64, arg,
-    iparam, fparam, scratch, fail, snprintf, itemsize, truthy, scalar_int, new_tensor,
+    Frame, Instr, Value, ERROR_SIZE, DT_FLOAT64, arg, iparam, fparam, scratch, fail,
+    snprintf, itemsize, truthy, scalar_int, new_tensor,
 )
 from pixelpipes._core._image cimport (
-    ImageView, as_image, new_image, border_index, store_pixel, BORDER_CONSTANT,
-    INTERP_NEAREST, INTERP_LINEAR, INTERP_AREA, INTERP_LANCZOS,
+    ImageView, as_image, new_image, border_index, INTERP_NEAREST, INTERP_AREA,
+    INTERP_LANCZOS,
 )
-from pixelpipes._core._interpolation cimport interp_weights, interp_taps
+from pixelpipes._core._interpolation cimport interp_taps
 from pixelpipes._core._ops_geometry cimport (
     resample_separable, axis_table, get_coord, get_size, check_out_size, pad_window,
-    resize_size,
+    resize_size, constant_pixel,
 )
 from pixelpipes._core._ops_warp cimport (
     warp_window, read_matrix, invert_affine, invert_3x3, rotation_matrix,
@@ -265,8 +265,6 @@ cdef int stage_resampler(Frame* f, Chain* c, const Instr* ins, int s, int kind,
             c.perspective = False
             if invert_affine(f, m, c.inv) != 0:
                 return -1
-        if c.interp == INTERP_AREA:
-            c.interp = INTERP_LINEAR        # as the warp kernels
         c.rkind = WARP
     if check_out_size(f, dh, dw) != 0:
         return -1
@@ -337,22 +335,6 @@ cdef inline Py_ssize_t through_levels(const Chain* c, Py_ssize_t v, bint along_x
     return v
 
 
-cdef void level_pixels(const Chain* c, const ImageView* im, char* out) noexcept nogil:
-    """Each level's constant as a pixel of the image's type (rounded, saturated)."""
-    cdef Py_ssize_t psize = im.channels * itemsize(im.dtype), k
-    cdef int L
-    for L in range(c.n_levels):
-        for k in range(im.channels):
-            if im.dtype == DT_UINT8:
-                store_pixel(<uint8_t*>(out + L * psize) + k, c.levels[L].value[k])
-            elif im.dtype == DT_UINT16:
-                store_pixel(<uint16_t*>(out + L * psize) + k, c.levels[L].value[k])
-            elif im.dtype == DT_INT16:
-                store_pixel(<int16_t*>(out + L * psize) + k, c.levels[L].value[k])
-            else:
-                store_pixel(<float*>(out + L * psize) + k, c.levels[L].value[k])
-
-
 ctypedef struct Run:
     Py_ssize_t n            # pixels
     Py_ssize_t q            # first source column; for a constant run, its level
@@ -408,7 +390,8 @@ cdef int run_gather(Frame* f, const Chain* c, const ImageView* im, char* out) no
         return -1
     cmap = rmap + c.vh
     runs = <Run*>(consts + (MAX_LEVELS * psize + 7) // 8 * 8)     # 8-byte aligned
-    level_pixels(c, im, consts)
+    for L in range(c.n_levels):
+        constant_pixel(im, c.levels[L].value, consts + L * psize)
     # rmap[i]: the source row (or, swapped, column) of output row i; cmap[j]
     # the source column (or row) of output column j.
     for i in range(c.vh):

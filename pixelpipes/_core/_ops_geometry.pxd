@@ -1,6 +1,7 @@
 # Engines of _ops_geometry.pyx shared with other kernel modules (cimport them
 # from here).  See the docstrings in _ops_geometry.pyx for the full contract.
 from pixelpipes._core._kernel cimport Frame, Value
+from pixelpipes._core._image cimport ImageView
 
 
 # Separable K-tap resampling (K in 1, 2, 4, 8) from caller-made tap tables.
@@ -43,3 +44,7 @@ cdef int resize_size(Frame* f, int mode, Value* a, Value* b, Py_ssize_t height,
 cdef int pad_window(Frame* f, int mode, Value* a, Value* b, Value* c, Value* d,
                     Py_ssize_t h, Py_ssize_t w, Py_ssize_t* y0, Py_ssize_t* x0,
                     Py_ssize_t* oh, Py_ssize_t* ow) noexcept nogil
+
+# The pixel whose channels are ``value[c]``, rounded and saturated to the
+# image's element type (a border constant).
+cdef void constant_pixel(const ImageView* im, const double* value, char* out) noexcept nogil

@@ -40,8 +40,6 @@ __all__ = ["GeometryView", "GeometryChain", "GeoStage", "geometry_stages", "can_
 
 # Stage kinds: the kernel's codes.
 CROP, PAD, RESIZE, FLIP, TRANSPOSE, ROT90, WARP, ROTATE = range(1, 9)
-_KIND_NAMES = {CROP: "Crop", PAD: "Pad", RESIZE: "Resize", FLIP: "Flip",
-               TRANSPOSE: "Transpose", ROT90: "Rotate90", WARP: "Warp", ROTATE: "Rotate"}
 _CONSTANT_BORDER = 0
 # Warps whose result jumps when a sample position moves by a rounding error.
 _UNCOMPOSABLE = (INTERPOLATIONS["nearest"], INTERPOLATIONS["lanczos"])
