@@ -81,7 +81,7 @@ def _wrap(node, exc) -> GraphError:
 
 
 #: The optimisation switches of :func:`compile_graph` (all on by default).
-OPTIMIZATIONS = ("fold", "cse", "fuse_geometry", "fuse_pixels")
+OPTIMIZATIONS = ("fold", "cse", "fuse_geometry", "fuse_pixels", "fuse_decode")
 
 
 def optimize_options(optimize) -> Dict[str, bool]:

@@ -14,6 +14,11 @@ switch of ``Graph.compile(optimize=...)``:
     Per-pixel operations (brightness, contrast, saturation, hue, gamma,
     invert, normalisation, depth conversion, HWC -> CHW) become one
     :class:`~pixelpipes.image.pixel_chain.PixelChain`.
+``fuse_decode``
+    A JPEG decode followed by a (linear) random resized crop becomes one
+    :class:`~pixelpipes.image.decode_crop.DecodedCrop` that decodes at a
+    reduced scale when the box allows (see that module).  It is tried
+    first, so the ops after the crop fuse among themselves.
 
 Only an intermediate image that nothing else uses is fused away: when a
 value feeds two nodes, both read it as it is, and a chain ends there.  The
@@ -94,12 +99,13 @@ class Fuser:
         self.comp = compiler
         self.geometry = compiler.options["fuse_geometry"]
         self.pixels = compiler.options["fuse_pixels"]
+        self.decode = compiler.options["fuse_decode"]
         self.uses = count_uses(roots)
         self.done: Dict[int, object] = {}
         self.origin: Dict[int, object] = {}     # rewritten value -> original
 
     def run(self, roots) -> List:
-        if not (self.geometry or self.pixels):
+        if not (self.geometry or self.pixels or self.decode):
             return list(roots)
         return [self.rewrite(r) for r in roots]
 
@@ -131,7 +137,9 @@ class Fuser:
             new = ir
         self.origin[id(new)] = ir
         fused = None
-        if self.geometry:
+        if self.decode:
+            fused = self.fuse_decode(ir, new)
+        if fused is None and self.geometry:
             fused = self.fuse_geometry(ir, new)
         if fused is None and self.pixels:
             fused = self.fuse_pixels(ir, new)
@@ -148,6 +156,21 @@ class Fuser:
     def lower(self, node, like):
         node.site = like.node.site
         return self.comp.lower(node)
+
+    # -- decoding --------------------------------------------------------------
+
+    def fuse_decode(self, ir, new):
+        from .image.decode_crop import decoded_crop
+
+        if len(new.inputs) != 7:
+            return None
+        found = decoded_crop(new, new.inputs, self.alone)
+        if found is None:
+            return None
+        node, key = found
+        fused = self.lower(node, ir)
+        fused.key = key         # the box's key: the same box as unfused
+        return fused
 
     # -- geometry --------------------------------------------------------------
 

@@ -371,6 +371,12 @@ class Graph:
                 ``docs/performance.md``).
             ``"fuse_pixels"``
                 Compile chains of per-pixel operations into one pass.
+            ``"fuse_decode"``
+                Decode a JPEG followed by a linear random resized crop at
+                the coarsest scale the box allows (DCT scaling; see
+                :mod:`pixelpipes.image.decode_crop`).  The one optimisation
+                that changes pixels: by the antialiasing of the reduced
+                decode, on samples whose box is at least twice the output.
 
             For example ``optimize={"fuse_pixels": False}``.
 

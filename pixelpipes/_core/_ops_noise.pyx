@@ -47,7 +47,7 @@ from libc.stdint cimport (
     uint8_t, int16_t, uint16_t, uint32_t, int64_t, uint64_t, uintptr_t,
 )
 from libc.string cimport memcpy
-from libc.math cimport sqrt, fmod, cos, sin, ldexp, rint, fabs
+from libc.math cimport sqrt, fmod, cos, sin, rint, fabs
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, ERROR_SIZE, KIND_TENSOR, DT_BOOL, DT_UINT8, DT_INT16,
@@ -58,7 +58,7 @@ from pixelpipes._core._image cimport (
     ImageView, pixel_t, as_image, new_image, image_dtype_ok, type_max,
 )
 from pixelpipes._core._random cimport (
-    Rng, rng_init, rng_uniform, rng_below, det_log, pp_philox4x64_10,
+    Rng, rng_init, rng_uniform, rng_below, det_log, det_exp, round_even, pp_philox4x64_10,
 )
 
 
@@ -662,34 +662,7 @@ cdef inline double normal(Stream* s) noexcept nogil:
     return normal_slow(s, u)
 
 
-cdef inline double det_exp(double x) noexcept nogil:
-    """exp(x) for |x| <= 700 from IEEE basic operations and an exact ldexp
-    (fdlibm's e_exp.c: x = k ln2 + r, a rational approximation of exp(r)),
-    so it rounds identically everywhere; within 1 ulp."""
-    cdef int k
-    cdef double hi, lo, r, z, c
-    if x > 700.0:
-        x = 700.0
-    elif x < -700.0:
-        x = -700.0
-    k = <int>(x * 1.44269504088896338700e+00 + (0.5 if x >= 0.0 else -0.5))
-    hi = x - k * 6.93147180369123816490e-01
-    lo = k * 1.90821492927058770002e-10
-    r = hi - lo
-    z = r * r
-    c = r - z * (1.66666666666666019037e-01 + z * (-2.77777777770155933842e-03 + z * (
-        6.61375632143793436117e-05 + z * (-1.65339022054652515390e-06
-                                          + z * 4.13813679705723846039e-08))))
-    return ldexp(1.0 - ((lo - (r * c) / (2.0 - c)) - hi), k)
-
-
 # ---------------------------------------------------------------- pixels
-
-cdef inline double round_even(double x) noexcept nogil:
-    """x rounded to an integer, ties to even, for |x| < 2**51 (the addition
-    rounds in the default mode, as rint does, without a libm call)."""
-    return (x + 6755399441055744.0) - 6755399441055744.0
-
 
 cdef inline void put(pixel_t* p, double x) noexcept nogil:
     """``store_pixel`` of _image.pxd: round half to even, saturate, NaN -> 0

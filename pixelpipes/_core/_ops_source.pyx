@@ -3,13 +3,17 @@
 ``source_read_file`` reads a file's bytes with C stdio and never touches the
 GIL.
 
-``source_decode_image`` and ``source_load_image`` decode through OpenCV.
-OpenCV's decoders are reachable from here only through the ``cv2`` Python
-module (pixelpipes does not link against OpenCV's C++ libraries), so these two
-kernels take the GIL -- for the call to ``cv2.imdecode`` and for the cache
-lookup, and as few times as possible, since a thread running Python code
-elsewhere can make each acquisition wait.  ``cv2.imdecode`` releases the GIL
-while it decodes, so threads still decode in parallel.  Opening, statting and
+``source_decode_image`` and ``source_load_image`` decode plain 8-bit JPEGs
+through simplejpeg (libjpeg-turbo's TurboJPEG API: the bytes OpenCV gives,
+written straight into the output slot; ``jpeg_plain`` says which) and
+everything else through OpenCV.  Both are reachable from here only through
+their Python modules (pixelpipes links against neither library), so these
+kernels take the GIL -- for the decoder call and for the cache lookup, and
+as few times as possible, since a thread running Python code elsewhere can
+make each acquisition wait.  Both decoders release the GIL while they
+decode, so threads still decode in parallel.  ``source_decode_rrc`` is the
+compiler's fusion of a decode with the random resized crop after it
+(``pixelpipes/image/decode_crop.py``).  Opening, statting and
 reading the file run before the GIL is taken; the copy of the decoded pixels
 into the output slot (with the BGR -> RGB swap and any depth conversion) runs
 with the GIL held for small images and releases it for large ones.  Every
@@ -28,14 +32,20 @@ in a forked child.
 """
 
 from libc.stdint cimport uint8_t, int16_t, uint16_t, int64_t, uintptr_t
-from libc.string cimport memcpy, memchr, strerror
+from libc.string cimport memcpy, memchr, memcmp, strerror
 from libc.errno cimport errno
 from libc.stdio cimport FILE, fopen, fclose, fread, ferror
+from libc.math cimport floor
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, KIND_TENSOR, KIND_STRING, DT_UINT8, DT_INT16, DT_UINT16,
-    DT_FLOAT32, ERROR_SIZE, MAX_TENSOR_BYTES, arg, iparam, output, new_tensor, scratch,
-    itemsize, fail, snprintf,
+    DT_FLOAT32, ERROR_SIZE, MAX_TENSOR_BYTES, arg, iparam, fparam,
+    output, new_tensor, scratch, itemsize, fail, snprintf,
+)
+from pixelpipes._core._random cimport Rng, rng_init
+from pixelpipes._core._boxes cimport rrc_box
+from pixelpipes._core._ops_geometry cimport (
+    resample_separable, axis_table, get_size, check_out_size,
 )
 
 import collections
@@ -364,6 +374,88 @@ cdef class ImageCache:
         self.lock = threading.Lock()
 
 
+cdef inline Py_ssize_t be16(const uint8_t* p) noexcept nogil:
+    return (<Py_ssize_t>p[0] << 8) | p[1]
+
+
+cdef inline Py_ssize_t tiff16(const uint8_t* p, bint little) noexcept nogil:
+    return ((<Py_ssize_t>p[1] << 8) | p[0]) if little else be16(p)
+
+
+cdef inline Py_ssize_t tiff32(const uint8_t* p, bint little) noexcept nogil:
+    if little:
+        return (((<Py_ssize_t>p[3] << 24) | (<Py_ssize_t>p[2] << 16))
+                | ((<Py_ssize_t>p[1] << 8) | p[0]))
+    return (((<Py_ssize_t>p[0] << 24) | (<Py_ssize_t>p[1] << 16))
+            | ((<Py_ssize_t>p[2] << 8) | p[3]))
+
+
+cdef bint exif_upright(const uint8_t* d, Py_ssize_t n) noexcept nogil:
+    """Whether the APP1 payload ``d`` (``n`` bytes) leaves the image as it
+    is stored: not Exif, or Exif whose first IFD has no orientation tag or
+    orientation 1.  Exif it cannot read answers False."""
+    cdef const uint8_t* t
+    cdef Py_ssize_t tn, ifd, count, i
+    cdef bint little
+    if n < 6 or memcmp(d, b"Exif\0\0", 6) != 0:
+        return True
+    t = d + 6
+    tn = n - 6
+    if tn < 8 or t[0] != t[1] or (t[0] != 0x49 and t[0] != 0x4D):    # "II" / "MM"
+        return False
+    little = t[0] == 0x49
+    if tiff16(t + 2, little) != 42:
+        return False
+    ifd = tiff32(t + 4, little)
+    if ifd < 8 or ifd > tn - 2:
+        return False
+    count = tiff16(t + ifd, little)
+    if count > (tn - ifd - 2) // 12:
+        return False
+    for i in range(count):
+        if tiff16(t + ifd + 2 + 12 * i, little) == 0x0112:
+            return (tiff16(t + ifd + 4 + 12 * i, little) == 3          # SHORT
+                    and tiff32(t + ifd + 6 + 12 * i, little) == 1
+                    and tiff16(t + ifd + 10 + 12 * i, little) == 1)
+    return True
+
+
+cdef bint jpeg_plain(const uint8_t* d, Py_ssize_t n, Py_ssize_t* h, Py_ssize_t* w) noexcept nogil:
+    """Whether ``d`` is a JPEG that libjpeg-turbo's TurboJPEG API (through
+    simplejpeg) decodes to the bytes ``cv2.imdecode`` gives: Huffman-coded
+    baseline, extended or progressive, 8-bit samples, 1 or 3 components, and
+    no Exif orientation but 1 (OpenCV turns the image by it).  Its size goes
+    to ``h`` x ``w``.  Anything else, or a header it cannot read, answers
+    False: OpenCV decodes it, as every other format."""
+    cdef Py_ssize_t p = 2, seg, nc
+    cdef uint8_t m
+    if n < 4 or d[0] != 0xFF or d[1] != 0xD8:
+        return False
+    while p + 4 <= n:
+        if d[p] != 0xFF:
+            return False
+        m = d[p + 1]
+        if m == 0xFF:                    # fill byte
+            p += 1
+            continue
+        seg = be16(d + p + 2)
+        if seg < 2 or seg > n - p - 2:
+            return False
+        if m == 0xC0 or m == 0xC1 or m == 0xC2:        # start of frame
+            if seg < 8 or d[p + 4] != 8:
+                return False
+            h[0] = be16(d + p + 5)
+            w[0] = be16(d + p + 7)
+            nc = d[p + 9]
+            return h[0] > 0 and w[0] > 0 and (nc == 1 or nc == 3)
+        if (0xC3 <= m <= 0xCF and m != 0xC4 and m != 0xC8 and m != 0xCC) or m == 0xDA:
+            return False                 # lossless / arithmetic frames, or a scan first
+        if m == 0xE1 and not exif_upright(d + p + 4, seg - 2):
+            return False
+        p += 2 + seg
+    return False
+
+
 cdef ImageCache _cache = ImageCache(512 * 1024 * 1024)
 #: The process-wide cache consulted by ``source_load_image``.
 CACHE = _cache
@@ -380,6 +472,17 @@ cdef object cv2_module():
         import cv2
         _cv2 = cv2
     return _cv2
+
+
+_simplejpeg = None
+
+
+cdef object simplejpeg_module():
+    global _simplejpeg
+    if _simplejpeg is None:
+        import simplejpeg
+        _simplejpeg = simplejpeg
+    return _simplejpeg
 
 
 # ---------------------------------------------------------------- decoding (GIL)
@@ -448,15 +551,40 @@ cdef int copy_out(Frame* f, const Instr* ins, object arr) except -2:
     return 0
 
 
+ctypedef struct Decoded:
+    # An image decoded into scratch slot 2 (for kernels that work on it further).
+    char* data
+    Py_ssize_t h, w, c
+    int dtype
+
+
+cdef char* destination(Frame* f, const Instr* ins, Decoded* into, int dtype, int nd,
+                       const Py_ssize_t* shape) noexcept nogil:
+    """Memory for a decoded ``shape`` image: the output slot when ``into`` is
+    NULL, else scratch slot 2, described in ``into``."""
+    cdef Value* v
+    cdef Py_ssize_t c = shape[2] if nd == 3 else 1
+    if into == NULL:
+        v = new_tensor(f, ins, dtype, nd, shape)
+        return NULL if v == NULL else v.data
+    into.data = scratch(f, 2, <size_t>(shape[0] * shape[1] * c * itemsize(dtype)))
+    into.h = shape[0]
+    into.w = shape[1]
+    into.c = c
+    into.dtype = dtype
+    return into.data
+
+
 cdef int convert_out(Frame* f, const Instr* ins, object arr, int mode, int depth,
-                     str name, bint rgb) except -2:
-    """Check a ``cv2.imdecode`` result and copy it into the output slot:
-    BGR(A) -> RGB(A), depth conversion, gray as H x W (``gray``) or H x W x 1
-    (``unchanged``).  ``rgb``: OpenCV decoded 3 channels as RGB already."""
+                     str name, bint rgb, Decoded* into) except -2:
+    """Check a ``cv2.imdecode`` result and copy it into the output slot (or
+    ``into``, see ``destination``): BGR(A) -> RGB(A), depth conversion, gray
+    as H x W (``gray``) or H x W x 1 (``unchanged``).  ``rgb``: OpenCV decoded
+    3 channels as RGB already."""
     cdef Py_ssize_t shape[3]
     cdef Py_ssize_t h, w, ch, npix
     cdef int src_dt, dst_dt, nd
-    cdef Value* v
+    cdef char* dst
     cdef const char* src
     if not arr.flags.c_contiguous:
         arr = np.ascontiguousarray(arr)
@@ -489,16 +617,16 @@ cdef int convert_out(Frame* f, const Instr* ins, object arr, int mode, int depth
     shape[1] = w
     shape[2] = ch
     nd = 2 if mode == MODE_GRAY else 3
-    v = new_tensor(f, ins, dst_dt, nd, shape)
-    if v == NULL:
+    dst = destination(f, ins, into, dst_dt, nd, shape)
+    if dst == NULL:
         return -1
     src = <const char*><uintptr_t>arr.__array_interface__["data"][0]
     npix = h * w
-    if v.length * itemsize(dst_dt) >= RELEASE_GIL_BYTES:
+    if <size_t>(npix * ch * itemsize(dst_dt)) >= RELEASE_GIL_BYTES:
         with nogil:
-            convert_pixels(src, src_dt, v.data, dst_dt, npix, ch, ch >= 3 and not rgb)
+            convert_pixels(src, src_dt, dst, dst_dt, npix, ch, ch >= 3 and not rgb)
     else:
-        convert_pixels(src, src_dt, v.data, dst_dt, npix, ch, ch >= 3 and not rgb)
+        convert_pixels(src, src_dt, dst, dst_dt, npix, ch, ch >= 3 and not rgb)
     return 0
 
 
@@ -559,28 +687,71 @@ cdef int cache_lookup(Frame* f, const Instr* ins, const char* path, Py_ssize_t p
         return -1
 
 
+cdef int decode_turbo(Frame* f, const Instr* ins, const uint8_t* data, Py_ssize_t ndata,
+                      int mode, Py_ssize_t h, Py_ssize_t w, int scale,
+                      Decoded* into) except -2:
+    """Decode the ``h x w`` JPEG ``data`` (``jpeg_plain``) with simplejpeg,
+    at ``1 / scale`` (1, 2, 4 or 8: libjpeg's DCT scaling, to ``ceil(h /
+    scale) x ceil(w / scale)``), straight into the output slot (or ``into``).
+    0 when decoded, 1 when simplejpeg refused the data (OpenCV decodes it
+    then), -1 on error.  simplejpeg releases the GIL while it decodes."""
+    cdef Py_ssize_t shape[3]
+    cdef Py_ssize_t ch = 1 if mode == MODE_GRAY else 3
+    cdef char* dst
+    shape[0] = (h + scale - 1) // scale
+    shape[1] = (w + scale - 1) // scale
+    shape[2] = ch
+    dst = destination(f, ins, into, DT_UINT8, 2 if mode == MODE_GRAY else 3, shape)
+    if dst == NULL:
+        return -1
+    try:
+        arr = simplejpeg_module().decode_jpeg(
+            <uint8_t[:ndata]><uint8_t*>data, "GRAY" if mode == MODE_GRAY else "RGB",
+            min_height=shape[0], min_width=shape[1],
+            buffer=<uint8_t[:shape[0] * shape[1] * ch]><uint8_t*>dst)
+    except Exception:           # what libjpeg-turbo refuses or warns about
+        return 1
+    if (arr.shape != (shape[0], shape[1], ch)
+            or <uintptr_t>arr.__array_interface__["data"][0] != <uintptr_t>dst):
+        return 1
+    return 0
+
+
 cdef int decode_with_gil(Frame* f, const Instr* ins, const uint8_t* data, Py_ssize_t ndata,
                          int mode, int depth, const char* path, Py_ssize_t plen,
-                         const pp_file_info* info) noexcept with gil:
-    """Decode ``data`` into the output slot with ``cv2.imdecode``; ``path``
-    (or NULL) names it in errors; with ``info`` (not NULL) the result is
-    cached under ``path``.  Takes the GIL: see the module notes."""
+                         const pp_file_info* info, Decoded* into, int scale) noexcept with gil:
+    """Decode ``data`` into the output slot (or ``into``, see
+    ``destination``); ``path`` (or NULL) names it in errors; with ``info``
+    (not NULL) the result is cached under ``path``.  8-bit colour or gray
+    JPEGs that ``jpeg_plain`` accepts go through simplejpeg (the same bytes
+    as OpenCV, decoded in place, and at ``1 / scale`` when ``scale`` > 1),
+    everything else through ``cv2.imdecode`` (always whole).  Takes the GIL:
+    see the module notes."""
     cdef object arr, cv2, buffer
     cdef str name = "?"
+    cdef Py_ssize_t h, w
+    cdef int rc = 1
     try:
         name = image_name(path, plen, ndata)
-        cv2 = cv2_module()
-        buffer = np.asarray(<uint8_t[:ndata]><uint8_t*>data)
-        arr = cv2.imdecode(buffer, imdecode_flags(cv2, mode, depth))   # releases the GIL
-        buffer = None
-        if arr is None:
-            set_error(f, f"cannot decode {name}: not an image OpenCV can read "
-                         "(corrupt, truncated or of an unsupported format)")
-            return -1
-        if convert_out(f, ins, arr, mode, depth, name, decodes_rgb(cv2, mode, depth)) != 0:
-            return -1
-        arr = None
-        if info != NULL and _cache.max_bytes > 0:
+        if (mode != MODE_UNCHANGED and depth != DEPTH_UINT16
+                and jpeg_plain(data, ndata, &h, &w)):
+            rc = decode_turbo(f, ins, data, ndata, mode, h, w, scale, into)
+            if rc < 0:
+                return -1
+        if rc != 0:
+            cv2 = cv2_module()
+            buffer = np.asarray(<uint8_t[:ndata]><uint8_t*>data)
+            arr = cv2.imdecode(buffer, imdecode_flags(cv2, mode, depth))   # releases the GIL
+            buffer = None
+            if arr is None:
+                set_error(f, f"cannot decode {name}: not an image OpenCV can read "
+                             "(corrupt, truncated or of an unsupported format)")
+                return -1
+            if convert_out(f, ins, arr, mode, depth, name, decodes_rgb(cv2, mode, depth),
+                           into) != 0:
+                return -1
+            arr = None
+        if info != NULL and _cache.max_bytes > 0 and into == NULL:
             _cache.put(cache_key(path, plen, info, mode, depth), slot_array(output(f, ins)))
         return 0
     except BaseException as exc:   # never let an exception leave a kernel
@@ -648,7 +819,7 @@ cdef int k_decode_image(Frame* f, const Instr* ins) noexcept nogil:
     if check_encoded(f, <const uint8_t*>v.data, v.length, NULL, 0) != 0:
         return -1
     return decode_with_gil(f, ins, <const uint8_t*>v.data, v.length, <int>iparam(f, ins, 0),
-                           <int>iparam(f, ins, 1), NULL, 0, NULL)
+                           <int>iparam(f, ins, 1), NULL, 0, NULL, NULL, 1)
 
 
 cdef int k_load_image(Frame* f, const Instr* ins) noexcept nogil:
@@ -674,22 +845,165 @@ cdef int k_load_image(Frame* f, const Instr* ins) noexcept nogil:
         if rc != 0:
             fclose(fp)
             return 0 if rc > 0 else -1
-    if info.size > MAX_IMAGE_FILE:
-        fclose(fp)
-        return check_encoded(f, NULL, <Py_ssize_t>info.size, path, n)
-    buf = scratch(f, 1, <size_t>info.size)
-    if buf == NULL or read_open_file(f, fp, buf, <Py_ssize_t>info.size, path, n, &got) != 0:
-        fclose(fp)
-        return -1
-    fclose(fp)
-    if check_encoded(f, <const uint8_t*>buf, got, path, n) != 0:
+    buf = read_encoded(f, fp, &info, path, n, &got)
+    if buf == NULL:
         return -1
     return decode_with_gil(f, ins, <const uint8_t*>buf, got, mode, depth, path, n,
-                           &info if use_cache else NULL)
+                           &info if use_cache else NULL, NULL, 1)
+
+
+cdef char* read_encoded(Frame* f, FILE* fp, const pp_file_info* info, const char* path,
+                        Py_ssize_t n, Py_ssize_t* got) noexcept nogil:
+    """The bytes of the open image file ``fp`` in scratch slot 1 (``got``
+    of them), checked by ``check_encoded``; closes ``fp``.  NULL on error."""
+    cdef char* buf
+    if info.size > MAX_IMAGE_FILE:
+        fclose(fp)
+        check_encoded(f, NULL, <Py_ssize_t>info.size, path, n)
+        return NULL
+    buf = scratch(f, 1, <size_t>info.size)
+    if buf == NULL or read_open_file(f, fp, buf, <Py_ssize_t>info.size, path, n, got) != 0:
+        fclose(fp)
+        return NULL
+    fclose(fp)
+    if check_encoded(f, <const uint8_t*>buf, got[0], path, n) != 0:
+        return NULL
+    return buf
+
+
+# ------------------------------------------------- decode + random resized crop
+
+cdef void linear_table(Py_ssize_t dsize, double start, double length, Py_ssize_t lo,
+                       Py_ssize_t hi, Py_ssize_t* ofs, double* wt) noexcept nogil:
+    """Linear taps (2 per output) resizing the source span ``[start, start +
+    length)`` (edge coordinates, fractional) to ``dsize`` pixels, as
+    ``cv::resize`` maps centres, with the taps kept to pixels ``lo..hi``
+    (beyond them the edge pixel repeats)."""
+    cdef double scale = length / dsize, x, fx
+    cdef Py_ssize_t d, i
+    for d in range(dsize):
+        x = start + (d + 0.5) * scale - 0.5
+        i = <Py_ssize_t>floor(x)
+        fx = x - i
+        if i < lo:
+            i = lo
+            fx = 0.0
+        elif i >= hi:
+            i = hi
+            fx = 0.0
+        ofs[2 * d] = i
+        ofs[2 * d + 1] = i + 1 if i < hi else hi
+        wt[2 * d] = 1.0 - fx
+        wt[2 * d + 1] = fx
+
+
+cdef int k_decode_rrc(Frame* f, const Instr* ins) noexcept nogil:
+    """``RandomResizedCrop(DecodeImage / LoadImage(...), size)`` in one
+    kernel, decoding only as finely as the crop needs (the compiler's
+    ``fuse_decode``; see ``pixelpipes/image/decode_crop.py``).
+
+    arg0: encoded bytes (iparam 0 = 0) or a path (1); args 1, 2: output
+    height and width.  iparams: source, mode, depth; fparams: scale low /
+    high, ratio low / high; the key is the box's.  The box is drawn from
+    the image size (from the JPEG header, before decoding) exactly as
+    ``image_rrc_box`` draws it.  When it is at least ``2s`` times the
+    output in both directions (s = 2, 4, 8), the JPEG is decoded at ``1 /
+    s`` by DCT scaling and the box, scaled by ``1 / s``, resized linearly;
+    otherwise the image is decoded whole and the box resized as
+    ``image_resized_crop`` does (the same bytes)."""
+    cdef Value* v = arg(f, ins, 0)
+    cdef int source = <int>iparam(f, ins, 0), mode = <int>iparam(f, ins, 1)
+    cdef int depth = <int>iparam(f, ins, 2)
+    cdef const uint8_t* data
+    cdef const char* path = NULL
+    cdef Py_ssize_t n, plen = 0, H, W, top, left, bh, bw, dh, dw, s, shape[3]
+    cdef double s0 = fparam(f, ins, 0), s1 = fparam(f, ins, 1)
+    cdef double r0 = fparam(f, ins, 2), r1 = fparam(f, ins, 3), inv
+    cdef pp_file_info info
+    cdef FILE* fp
+    cdef Decoded img
+    cdef Rng r
+    cdef Value* out
+    cdef Py_ssize_t* xofs
+    cdef Py_ssize_t* yofs
+    cdef double* wx
+    cdef double* wy
+    cdef char* tab
+    if not (0 < s0 <= s1 and s1 - s1 == 0 and 0 < r0 <= r1 and r1 - r1 == 0):
+        return fail(f, "bad parameters of the fused decode and random resized crop")
+    if (get_size(f, arg(f, ins, 1), "output height", &dh) != 0
+            or get_size(f, arg(f, ins, 2), "output width", &dw) != 0
+            or check_out_size(f, dh, dw) != 0):
+        return -1
+    if source == 0:
+        if v.kind != KIND_TENSOR or v.dtype != DT_UINT8 or v.ndim != 1:
+            return fail(f, "the encoded image must be a 1-D uint8 tensor")
+        data = <const uint8_t*>v.data
+        n = v.length
+        if check_encoded(f, data, n, NULL, 0) != 0:
+            return -1
+    else:
+        path = get_path(f, v, &plen)
+        if path == NULL:
+            return -1
+        fp = open_file(f, path, plen, &info)
+        if fp == NULL:
+            return -1
+        data = <const uint8_t*>read_encoded(f, fp, &info, path, plen, &n)
+        if data == NULL:
+            return -1
+    s = 0
+    if mode != MODE_UNCHANGED and depth != DEPTH_UINT16 and jpeg_plain(data, n, &H, &W):
+        rng_init(&r, f.seed, ins.key, f.sample)
+        rrc_box(&r, H, W, s0, s1, r0, r1, &top, &left, &bh, &bw)
+        s = 1
+        while s < 8 and bw >= 2 * s * dw and bh >= 2 * s * dh:
+            s *= 2
+    if decode_with_gil(f, ins, data, n, mode, depth, path, plen, NULL, &img,
+                       s if s > 0 else 1) != 0:
+        return -1
+    if s == 0 or img.h != (H + s - 1) // s or img.w != (W + s - 1) // s:
+        # not decoded as planned (not a plain JPEG, or OpenCV decoded it
+        # whole): the box of the image as decoded
+        if s == 0 or img.h != H or img.w != W:
+            H = img.h
+            W = img.w
+            rng_init(&r, f.seed, ins.key, f.sample)
+            rrc_box(&r, H, W, s0, s1, r0, r1, &top, &left, &bh, &bw)
+        s = 1
+    shape[0] = dh
+    shape[1] = dw
+    shape[2] = img.c
+    out = new_tensor(f, ins, img.dtype, 2 if mode == MODE_GRAY else 3, shape)
+    tab = scratch(f, 3, <size_t>((dw + dh) * 2 * (sizeof(Py_ssize_t) + sizeof(double))))
+    if out == NULL or tab == NULL:
+        return -1
+    xofs = <Py_ssize_t*>tab
+    yofs = xofs + 2 * dw
+    wx = <double*>(yofs + 2 * dh)
+    wy = wx + 2 * dw
+    if s == 1:
+        # as image_resized_crop: OpenCV's linear taps over the box (s = 1
+        # means it is less than twice the output along an axis, so never the
+        # exact halving that cv::resize turns into an area average)
+        inv = <double>dw / bw
+        axis_table(f, bw, dw, 1.0 / inv, inv, 2, False, xofs, wx)
+        inv = <double>dh / bh
+        axis_table(f, bh, dh, 1.0 / inv, inv, 2, False, yofs, wy)
+        return resample_separable(
+            f, img.data + (top * W + left) * img.c * itemsize(img.dtype), W * img.c,
+            bh, bw, img.c, img.dtype, out.data, dh, dw, xofs, wx, yofs, wy, 2)
+    linear_table(dw, <double>left / s, <double>bw / s, left // s,
+                 min((left + bw + s - 1) // s, img.w) - 1, xofs, wx)
+    linear_table(dh, <double>top / s, <double>bh / s, top // s,
+                 min((top + bh + s - 1) // s, img.h) - 1, yofs, wy)
+    return resample_separable(f, img.data, img.w * img.c, img.h, img.w, img.c, img.dtype,
+                              out.data, dh, dw, xofs, wx, yofs, wy, 2)
 
 
 KERNELS = {
     "source_read_file": <uintptr_t>k_read_file,
     "source_decode_image": <uintptr_t>k_decode_image,
     "source_load_image": <uintptr_t>k_load_image,
+    "source_decode_rrc": <uintptr_t>k_decode_rrc,
 }

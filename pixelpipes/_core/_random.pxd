@@ -7,7 +7,7 @@
 # every machine (the build disables floating-point contraction).
 
 from libc.stdint cimport int64_t, uint64_t
-from libc.math cimport frexp, sqrt
+from libc.math cimport frexp, ldexp, sqrt
 
 cdef extern from "_philox.h" nogil:
     void pp_philox4x64_10(const uint64_t* ctr, const uint64_t* key, uint64_t* out)
@@ -74,6 +74,32 @@ cdef inline double det_log(double x) noexcept nogil:
     k = e
     return k * 6.93147180369123816490e-01 - (
         (hfsq - (s * (hfsq + r) + k * 1.90821492927058770002e-10)) - f)
+
+cdef inline double det_exp(double x) noexcept nogil:
+    """exp(x) for |x| <= 700 (clamped there) from IEEE basic operations and an
+    exact ldexp (fdlibm's e_exp.c: x = k ln2 + r, a rational approximation of
+    exp(r)), so that it rounds identically everywhere; within 1 ulp."""
+    cdef int k
+    cdef double hi, lo, r, z, c
+    if x > 700.0:
+        x = 700.0
+    elif x < -700.0:
+        x = -700.0
+    k = <int>(x * 1.44269504088896338700e+00 + (0.5 if x >= 0.0 else -0.5))
+    hi = x - k * 6.93147180369123816490e-01
+    lo = k * 1.90821492927058770002e-10
+    r = hi - lo
+    z = r * r
+    c = r - z * (1.66666666666666019037e-01 + z * (-2.77777777770155933842e-03 + z * (
+        6.61375632143793436117e-05 + z * (-1.65339022054652515390e-06
+                                          + z * 4.13813679705723846039e-08))))
+    return ldexp(1.0 - ((lo - (r * c) / (2.0 - c)) - hi), k)
+
+cdef inline double round_even(double x) noexcept nogil:
+    """``x`` rounded half to even for ``|x| < 2**51``, without a libm call:
+    adding and subtracting 1.5 * 2**52 leaves exactly the nearest integer
+    (in the default rounding mode, as rint)."""
+    return (x + 6755399441055744.0) - 6755399441055744.0
 
 cdef inline double rng_normal(Rng* r) noexcept nogil:
     """Standard normal deviate (Marsaglia's polar method)."""

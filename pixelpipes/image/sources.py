@@ -249,11 +249,23 @@ class DecodeImage(_Decoder):
 
     Notes
     -----
-    OpenCV is reached through the ``cv2`` module, so this kernel takes the
-    GIL once per image to call ``cv2.imdecode``, which releases it while it
-    decodes: threads overlap in the decoding.  The copy into the sample
+    8-bit JPEGs decoded as ``"color"`` or ``"gray"`` (baseline or
+    progressive, 1 or 3 components, no Exif orientation other than 1) go
+    through `simplejpeg <https://gitlab.com/jfolz/simplejpeg>`_, the
+    libjpeg-turbo TurboJPEG API, which decodes straight into the sample's
+    memory: the same bytes as ``cv2.imdecode`` (libjpeg-turbo either way,
+    tested), without OpenCV's allocation and the copy after it.  Everything
+    else -- other formats, other modes and depths, Exif-turned JPEGs, and
+    anything libjpeg-turbo refuses or warns about -- goes to
+    ``cv2.imdecode``.  Both are Python modules, so the kernel takes the GIL
+    once per image to call one; both release it while they decode: threads
+    overlap in the decoding.  The copy of an OpenCV result into the sample
     (BGR -> RGB, depth conversion) holds the GIL for small images and
     releases it for images of 1 MiB or more.
+
+    Followed by a linear :class:`RandomResizedCrop`, a JPEG is decoded only
+    as finely as the crop needs (the compiler's ``fuse_decode``; see
+    :mod:`pixelpipes.image.decode_crop`).
     """
 
     kernel = "source_decode_image"
@@ -292,7 +304,9 @@ class LoadImage(_Decoder):
     depth : {"uint8", "uint16", "any"}
         As :class:`DecodeImage`.
     cache : bool
-        Use the decoded-image cache (default True).
+        Use the decoded-image cache (default True).  Without it, a linear
+        :class:`RandomResizedCrop` of the image decodes a JPEG only as
+        finely as the crop needs (see :class:`DecodeImage`).
 
     Returns
     -------
