@@ -89,6 +89,47 @@ class Program:
     outputs: List[OutputSpec]
     nodes: List[NodeInfo] = field(default_factory=list)
 
+    # -- checks ------------------------------------------------------------------
+
+    def check_dataflow(self) -> None:
+        """Raise ``ValueError`` unless every slot an instruction (or an output)
+        reads holds a value on every path to it: a constant, or the output of
+        an instruction before it on that path.
+
+        The executor runs this on every program it is given, so a program
+        file put together by hand cannot make a kernel read a slot nothing
+        wrote.  Jumps only go forward (the executor checks), so one pass in
+        program order meets every predecessor of an instruction before it.
+        """
+        n = len(self.code)
+        reach: List[Optional[frozenset]] = [None] * (n + 1)
+        reach[0] = frozenset(slot for slot, _ in self.constants)
+
+        def flow(target, defined):
+            if 0 <= target <= n:
+                reach[target] = defined if reach[target] is None else reach[target] & defined
+
+        for pc, op in enumerate(self.code):
+            defined = reach[pc]
+            if defined is None:         # unreachable: never runs
+                continue
+            for slot in op.args:
+                if slot not in defined:
+                    raise ValueError(f"instruction {pc} ({op.kernel}) reads slot {slot} "
+                                     "before any value is written to it")
+            if op.out >= 0:
+                defined = defined | {op.out}
+            if op.kernel in ("jump", "jump_if_false", "jump_table"):
+                for target in op.iparams:
+                    flow(target, defined)
+            if op.kernel not in ("jump", "jump_table"):
+                flow(pc + 1, defined)
+        end = reach[n] if reach[n] is not None else frozenset()
+        for o in self.outputs:
+            if o.slot not in end:
+                raise ValueError(f"output {o.label!r} reads slot {o.slot}, which is not "
+                                 "written on every path")
+
     # -- readable form ---------------------------------------------------------
 
     def explain(self) -> str:

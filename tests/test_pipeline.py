@@ -201,6 +201,42 @@ def test_malformed_program_is_rejected_not_crashing(pipeline):
         pp.Pipeline(program)
 
 
+def test_programs_reading_unwritten_slots_are_rejected(tmp_path):
+    """A program file whose instruction reads a slot that nothing wrote on
+    some path (a valid checksum, a slot index in range) is refused on load
+    (it made kernels read a value that was never made)."""
+    from pixelpipes.program import Program
+
+    with pp.Graph() as graph:
+        x = pp.RandomUniform(0, 1)
+        y = pp.Toggle(0.5, x * 2, x + 1)
+        pp.Output(y * 3, "y")
+    program = graph.compile(seed=1).program
+    pp.Pipeline(program)                   # as compiled: accepted
+    free = program.n_slots                 # a slot no instruction writes
+    used = {s for op in program.code for s in op.args}
+    for k, op in enumerate(program.code):
+        if op.args and op.kernel != "move":
+            broken = Program.from_bytes(program.to_bytes())
+            broken.n_slots += 1
+            broken.code[k].args[0] = free
+            path = tmp_path / f"broken{k}.ppl"
+            path.write_bytes(broken.to_bytes())          # a valid checksum
+            with pytest.raises(ValueError, match=f"instruction {k} .*reads slot {free}"):
+                pp.load(path)
+    # a slot written in one branch only, read after the join
+    branchy = Program.from_bytes(program.to_bytes())
+    jumps = [k for k, op in enumerate(branchy.code) if op.kernel == "jump_if_false"]
+    assert jumps and used
+    moves = [k for k, op in enumerate(branchy.code) if op.kernel == "move"]
+    branchy.code[moves[0]].out = free
+    branchy.n_slots += 1
+    last = branchy.code[-1]
+    last.args[0] = free
+    with pytest.raises(ValueError, match="reads slot"):
+        pp.Pipeline(branchy)
+
+
 def test_stream_close_is_prompt():
     with pp.Graph() as graph:
         pp.Output(pp.RandomUniform(0, 1, shape=(64, 64)), "x")
@@ -306,3 +342,20 @@ def test_program_with_missing_arguments_fails_cleanly():
         assert exc.sample == 0
     else:                                # ...or a well-formed (meaningless) result
         assert out["x"].shape == (4,) and out["x"].dtype == np.int64
+
+
+def test_tampered_kernel_parameters_fail_the_sample_not_the_process():
+    """Parameters a program file carries are checked by the kernels again
+    (found by mutating saved programs: Canny's aperture indexed a table)."""
+    from pixelpipes.program import Program
+
+    with pp.Graph() as graph:
+        image = pp.GetElement(pp.Constant([np.zeros((8, 8), np.uint8)]), pp.SampleIndex() % 1)
+        pp.Output(pp.Canny(image, 10, 20), "edges")
+    program = graph.compile().program
+    (k,) = [k for k, op in enumerate(program.code) if op.kernel == "canny"]
+    for aperture in (1000, 2 ** 40, -3, 4):
+        broken = Program.from_bytes(program.to_bytes())
+        broken.code[k].iparams[0] = aperture
+        with pytest.raises(pp.ExecutionError, match="aperture must be 3, 5 or 7"):
+            pp.Pipeline(broken).run(0)

@@ -326,6 +326,7 @@ cdef class Executor:
                 raise ValueError("constant slot out of range")
             self.const_slot[i] = slot
             value_from_python(&self.const_value[i], value, self.keep)
+        program.check_dataflow()    # no kernel reads a slot nothing wrote
 
     def __dealloc__(self):
         cdef int32_t i

@@ -287,6 +287,8 @@ cdef int k_canny(Frame* f, const Instr* ins) noexcept nogil:
     cdef Py_ssize_t p, q
     cdef Py_ssize_t nb[8]
 
+    if aperture != 3 and aperture != 5 and aperture != 7:
+        return fail(f, "the Canny aperture must be 3, 5 or 7")
     if as_plane(f, arg(f, ins, 0), &im, "the Canny image") < 0:
         return -1
     if im.dtype != DT_UINT8:
