@@ -342,6 +342,35 @@ def test_convert_color_uint8_grid_is_bit_exact():
             assert (diff > 0).mean() < 0.002
 
 
+def every_colour():
+    """All 2**24 RGB colours, as a 4096 x 4096 image."""
+    v = np.arange(2 ** 24, dtype=np.uint32)
+    return np.stack([v >> 16, (v >> 8) & 255, v & 255], -1).astype(np.uint8).reshape(4096, 4096, 3)
+
+
+def test_gray_and_lab_of_every_uint8_colour_are_bit_exact():
+    """RGB2Gray (byte shuffles, 16 pixels a step) and RGB2Lab (tables of the
+    XYZ products) on every colour, and on RGBA rows of every length mod 16."""
+    img = every_colour()
+    for code in ["RGB2GRAY", "BGR2GRAY", "RGB2Lab", "BGR2Lab"]:
+        got = run_op(pp.ConvertColor, img, code)
+        assert np.array_equal(got, cv_reference(img, code)), code
+    rgba = np.concatenate([img[:64], img[64:128, :, :1]], axis=2).reshape(-1, 4)
+    for w in (1, 15, 17, 18, 19, 33, 100):
+        x = np.ascontiguousarray(rgba[:w * 40].reshape(40, w, 4))
+        for code in ["RGBA2GRAY", "BGRA2GRAY"]:
+            assert np.array_equal(run_op(pp.ConvertColor, x, code), cv_reference(x, code))
+
+
+@SETTINGS
+@given(h=st.integers(1, 4), w=st.integers(1, 70), cn=st.sampled_from([3, 4]),
+       order=st.sampled_from(["RGB", "BGR"]), seed=st.integers(0, 2 ** 32 - 1))
+def test_uint8_gray_rows_of_any_length_are_bit_exact(h, w, cn, order, seed):
+    img = random_image(seed, U8, h, w, cn)
+    code = order + ("A" if cn == 4 else "") + "2GRAY"
+    assert np.array_equal(run_op(pp.ConvertColor, img, code), cv_reference(img, code))
+
+
 def exact_lab(rgb):
     """CIE L*a*b* (D65, sRGB) in float64."""
     x = np.clip(rgb.astype(np.float64), 0, 1)
@@ -435,6 +464,75 @@ def test_saturation_is_torchvision(img, factor, mode):
 def test_hue_is_torchvision(img, shift, mode):
     got = run_op(pp.Hue, img, shift, mode=mode)
     assert_close(got, tv_hue(img, shift), atol=1 if img.dtype != F32 else 1e-5)
+
+
+@SETTINGS
+@given(img=images(dtypes=(U8, U16, F32), channels=(3, 4), max_side=40),
+       shift=st.floats(-0.5, 0.5))
+def test_hue_of_images_larger_than_a_chunk_is_torchvision(img, shift):
+    """Hue runs in chunks of 256 pixels, two loops each: images up to 1600."""
+    got = run_op(pp.Hue, img, shift)
+    assert_close(got, tv_hue(img, shift), atol=1 if img.dtype != F32 else 1e-5)
+
+
+def hue_three_quotients(rgb, shift):
+    """The float32 operations of the hue kernel as they were before it
+    computed only the term of the maximum's case: all three quotients
+    (maxc - x) / crd and torchvision's sum of the three cases times their
+    masks; then the kernel's own HSV -> RGB (NaN reaches all channels)."""
+    with np.errstate(all="ignore"):
+        r, g, b = (rgb[..., k] for k in range(3))
+        maxc = np.where(r < g, g, r)
+        maxc = np.where(maxc < b, b, maxc)
+        minc = np.where(r > g, g, r)
+        minc = np.where(minc > b, b, minc)
+        eq = maxc == minc
+        cr = maxc - minc
+        sat = cr / np.where(eq, F(1), maxc)
+        crd = np.where(eq, F(1), cr)
+        rc, gc, bc = (maxc - r) / crd, (maxc - g) / crd, (maxc - b) / crd
+        m_r = (maxc == r).astype(F32)
+        m_g = ((maxc == g) & (maxc != r)).astype(F32)
+        m_b = ((maxc != g) & (maxc != r)).astype(F32)
+        h = m_r * (bc - gc) + m_g * (F(2) + rc - bc) + m_b * (F(4) + gc - rc)
+        h = h / F(6) + F(1)
+        h = h - np.floor(h)
+        h = h + F(shift)
+        h = h - np.floor(h)
+        f6 = h * F(6)
+        fr = np.floor(f6)
+        i = np.where(np.isfinite(fr), fr, F(-2 ** 31)).astype(np.int64)   # cvttss2si
+        fr = f6 - fr
+        i = np.where(i >= 6, i - 6, i)
+        v = maxc
+        p = v * (F(1) - sat)
+        q = v * (F(1) - sat * fr)
+        t = v * (F(1) - sat * (F(1) - fr))
+        p, q, t = (np.where(x < 0, F(0), np.where(x > 1, F(1), x)) for x in (p, q, t))
+        odd = (i & 1).astype(F32)
+        qt = odd * q + (F(1) - odd) * t
+
+        def pick(sv, sqt, sp):
+            return (np.isin(i, sv).astype(F32) * v + np.isin(i, sqt).astype(F32) * qt
+                    + np.isin(i, sp).astype(F32) * p)
+        return np.stack([pick([0, 5], [1, 4], [2, 3]), pick([1, 2], [0, 3], [4, 5]),
+                         pick([3, 4], [2, 5], [0, 1])], -1)
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2 ** 32 - 1), shift=st.floats(-0.5, 0.5))
+def test_float_hue_keeps_the_three_quotient_results(seed, shift):
+    """Only the maximum's case term is computed (two divisions, not three):
+    the same floats, NaNs included, for every mix of special values."""
+    vals = np.array([0, 1, 0.25, 0.5, 2, -1, -0.0, 1e-30, np.inf, -np.inf, np.nan], F32)
+    grid = np.stack(np.meshgrid(vals, vals, vals, indexing="ij"), -1).reshape(11, 121, 3)
+    rng = np.random.default_rng(seed)
+    rand = rng.random((11, 121, 3), dtype=F32)
+    rand[rng.random((11, 121)) < 0.2] = F(0.5)                  # grays and ties
+    img = np.concatenate([grid, rand, rng.integers(0, 4, (11, 121, 3)).astype(F32) / F(3)])
+    got = run_op(pp.Hue, img, shift)
+    want = hue_three_quotients(img, F(shift))
+    np.testing.assert_array_equal(got, want)
 
 
 def test_hue_and_saturation_on_a_photo():

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import pixelpipes as pp
+from pixelpipes.data import load_photo
 from pixelpipes.image.filters import MOMENT_NAMES
 
 cv2.setNumThreads(1)
@@ -311,6 +312,22 @@ def test_bilateral_matches_cv2(image, d, sigma_color, sigma_space, border):
               image)
     ref = cv2.bilateralFilter(image, d, sigma_color, sigma_space, borderType=BORDERS[border])
     assert_close(out, ref, image.dtype, rel=1e-4)
+
+
+def test_bilateral_uint8_photo_matches_cv2_for_any_thread_count():
+    """The uint8 kernel runs 8 pixels at a time with the taps innermost, and
+    the last pixels of a row one at a time with the same float operations."""
+    photo = load_photo("astronaut")[100:164, 100:203].copy()      # width 103 = 12 * 8 + 7
+    for image in (photo, photo[..., 1].copy()):
+        for d, sc, ss in [(9, 75.0, 75.0), (5, 20.0, 2.0), (0, 40.0, 1.5)]:
+            with pp.Graph() as graph:
+                pp.Output(pp.BilateralFilter(pp.Constant(image), d, sc, ss), "out")
+            pipe = graph.compile(seed=0, optimize=False)
+            batches = [pipe.batch(np.zeros(4, np.int64), threads=t)["out"] for t in (1, 2)]
+            assert np.array_equal(batches[0], batches[1])
+            assert all(np.array_equal(b, batches[0][0]) for b in batches[0])
+            ref = cv2.bilateralFilter(image, d, sc, ss)
+            assert_close(batches[0][0], ref, np.uint8)
 
 
 def test_bilateral_edges_and_errors():

@@ -19,7 +19,9 @@ compute the same bits: the build forbids floating-point contraction, and
 nothing here reassociates.
 """
 
-from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uintptr_t
+from libc.stdint cimport (
+    uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t,
+)
 from libc.string cimport memcpy
 from libc.math cimport floor, floorf, pow, sqrtf, fmaf, frexp, ldexp, lrint, lrintf, fabs
 
@@ -30,12 +32,15 @@ from pixelpipes._core._kernel cimport (
     arg, iparam, new_tensor, scratch, fail, snprintf, load_double, load_int, itemsize,
 )
 from pixelpipes._core._image cimport ImageView, as_image, pixel_t, type_max
+from pixelpipes._core._params cimport (
+    dtype_name, check_dtype, check_colour_channels, get_factor, read_vector,
+)
 from pixelpipes._core._pixel cimport (
     round_even_f, to_level, tv_gray, blend_clamp, brightness_offset, contrast_offset,
-    tv_hue_shift, hue_u8_level, hue_u16_level, gamma_u8_level, gamma_u16_int,
-    gamma_unit_value, gamma_other_value, invert_value, solarize_level, posterize_mask,
-    normalize_u8_value, normalize_value, depth_u8_to_f32, depth_u8_to_int, depth_to_f32,
-    depth_to_unsigned, depth_to_int16,
+    tv_hue_shift, tv_hue_hsv, tv_hsv_rgb, hue_u8_level, hue_u16_level, gamma_u8_level,
+    gamma_u16_int, gamma_unit_value, gamma_other_value, invert_value, solarize_level,
+    posterize_mask, normalize_u8_value, normalize_value, depth_u8_to_f32, depth_u8_to_int,
+    depth_to_f32, depth_to_unsigned, depth_to_int16,
 )
 
 cdef extern from *:
@@ -47,6 +52,60 @@ cdef extern from *:
     #pragma GCC optimize("no-trapping-math")
     #endif
     """
+
+cdef extern from *:
+    """
+    #include "_simd.h"
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    /* OpenCV's RGB2Gray of uint8 pixels, (c0 s0 + c1 s1 + c2 s2 + 2**14) >> 15
+       with 15-bit coefficients: byte shuffles widen each pixel's (s0, s1)
+       and (s2, 0) to int16 pairs, and pmaddwd forms the products and their
+       sums in int32 -- exactly the integers of the scalar loop.  Returns the
+       number of pixels done (the caller does the rest); blocks of 16 pixels
+       read 16 bytes per 4 pixels, so 4 bytes past a 3-channel block. */
+    __attribute__((target("ssse3"))) static ptrdiff_t pp_gray_u8_ssse3(
+            const uint8_t* s, uint8_t* d, ptrdiff_t n, ptrdiff_t cn,
+            int c0, int c1, int c2) {
+        const __m128i m01 = cn == 3
+            ? _mm_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1)
+            : _mm_setr_epi8(0, -1, 1, -1, 4, -1, 5, -1, 8, -1, 9, -1, 12, -1, 13, -1);
+        const __m128i m2 = cn == 3
+            ? _mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1)
+            : _mm_setr_epi8(2, -1, -1, -1, 6, -1, -1, -1, 10, -1, -1, -1, 14, -1, -1, -1);
+        const __m128i k01 = _mm_set1_epi32((int)((uint32_t)c1 << 16 | (uint32_t)c0));
+        const __m128i k2 = _mm_set1_epi32(c2);
+        const __m128i half = _mm_set1_epi32(1 << 14);
+        ptrdiff_t x = 0;
+        for (; x + 18 <= n; x += 16) {
+            const uint8_t* p = s + x * cn;
+            __m128i r[4];
+            for (int k = 0; k < 4; k++) {
+                __m128i v = _mm_loadu_si128((const __m128i*)(p + 4 * cn * k));
+                __m128i a = _mm_madd_epi16(_mm_shuffle_epi8(v, m01), k01);
+                __m128i b = _mm_madd_epi16(_mm_shuffle_epi8(v, m2), k2);
+                r[k] = _mm_srai_epi32(_mm_add_epi32(_mm_add_epi32(a, b), half), 15);
+            }
+            __m128i lo = _mm_packs_epi32(r[0], r[1]), hi = _mm_packs_epi32(r[2], r[3]);
+            _mm_storeu_si128((__m128i*)(d + x), _mm_packus_epi16(lo, hi));
+        }
+        return x;
+    }
+    static ptrdiff_t pp_gray_u8(const uint8_t* s, uint8_t* d, ptrdiff_t n, ptrdiff_t cn,
+                                int c0, int c1, int c2) {
+        if (pp_has_ssse3())
+            return pp_gray_u8_ssse3(s, d, n, cn, c0, c1, c2);
+        return 0;
+    }
+    #else
+    static ptrdiff_t pp_gray_u8(const uint8_t* s, uint8_t* d, ptrdiff_t n, ptrdiff_t cn,
+                                int c0, int c1, int c2) {
+        return 0;
+    }
+    #endif
+    """
+    Py_ssize_t pp_gray_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, Py_ssize_t cn,
+                          int c0, int c1, int c2) nogil
 
 cdef extern from "_simd.h" nogil:
     # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
@@ -89,24 +148,6 @@ cdef enum:
 cdef const char* BAD_PARAMS = "malformed instruction parameters"
 
 
-cdef const char* dtype_name(int dtype) noexcept nogil:
-    if dtype == DT_UINT8:
-        return "uint8"
-    if dtype == DT_INT16:
-        return "int16"
-    if dtype == DT_UINT16:
-        return "uint16"
-    if dtype == DT_FLOAT32:
-        return "float32"
-    if dtype == DT_INT32:
-        return "int32"
-    if dtype == DT_INT64:
-        return "int64"
-    if dtype == DT_FLOAT64:
-        return "float64"
-    return "bool"
-
-
 cdef int get_image(Frame* f, const Instr* ins, int k, ImageView* im) noexcept nogil:
     return as_image(f, arg(f, ins, k), im)
 
@@ -115,23 +156,6 @@ cdef int get_scalar(Frame* f, const Instr* ins, int k, const char* what,
                     double* out) noexcept nogil:
     """A finite-or-infinite, non-NaN numeric scalar input."""
     return scalar_number(f, arg(f, ins, k), what, out)
-
-
-cdef int check_dtype(Frame* f, ImageView* im, bint u8, bint i16, bint u16, bint f32,
-                     const char* what) noexcept nogil:
-    if ((im.dtype == DT_UINT8 and u8) or (im.dtype == DT_INT16 and i16)
-            or (im.dtype == DT_UINT16 and u16) or (im.dtype == DT_FLOAT32 and f32)):
-        return 0
-    snprintf(f.error, ERROR_SIZE, "%s does not accept %s images", what, dtype_name(im.dtype))
-    return -1
-
-
-cdef int check_colour_channels(Frame* f, ImageView* im, const char* what) noexcept nogil:
-    """Photometric ops take gray (1), RGB (3) or RGBA (4) images."""
-    if im.channels == 2:
-        snprintf(f.error, ERROR_SIZE, "%s needs 1, 3 or 4 channels, got 2", what)
-        return -1
-    return 0
 
 
 cdef Value* new_like(Frame* f, const Instr* ins, Value* src, int dtype) noexcept nogil:
@@ -192,6 +216,12 @@ cdef uint16_t LAB_INV_GAMMA[4096]   # inverse sRGB gamma, 4096 steps -> 0..255
 cdef int32_t LAB_RGB2XYZ[9]         # rows X, Y, Z over (R, G, B), white-scaled, 2**12
 cdef int32_t LAB_XYZ2RGB[9]         # rows R, G, B over (X, Y, Z), white-scaled, 2**12
 cdef float GAMMA_F[4097]            # sRGB gamma on [0, 1] in 4096 steps (float Lab)
+# RGB2Lab_b by channel value: the gamma-corrected value times the channel's
+# X and Z coefficients (X in the low, Z in the high 32 bits; all are
+# positive, so sums of three never carry into Z), and times its Y
+# coefficient; by channel of BGR ([0]) or RGB ([1]) pixels.
+cdef uint64_t LAB_XZ_OF[2][3][256]
+cdef uint32_t LAB_Y_OF[2][3][256]
 cdef double SRGB2XYZ[9]
 cdef double XYZ2SRGB[9]
 cdef double D65[3]
@@ -301,6 +331,13 @@ cdef void init_tables():
         else:
             j = c_div(c_div(i * i, LAB_BASE) * i, LAB_BASE)
         LAB_AB_TO_XZ[i - LAB_MIN_AB] = j
+    for j in range(3):          # j: R, G, B
+        for i in range(256):
+            LAB_XZ_OF[1][j][i] = (<uint64_t>(LAB_GAMMA[i] * LAB_RGB2XYZ[j])
+                                  | <uint64_t>(LAB_GAMMA[i] * LAB_RGB2XYZ[6 + j]) << 32)
+            LAB_Y_OF[1][j][i] = <uint32_t>(LAB_GAMMA[i] * LAB_RGB2XYZ[3 + j])
+            LAB_XZ_OF[0][2 - j][i] = LAB_XZ_OF[1][j][i]
+            LAB_Y_OF[0][2 - j][i] = LAB_Y_OF[1][j][i]
     for i in range(4096):
         x = <float>(<float>1.0 / <float>4096.0) * <float>i
         LAB_INV_GAMMA[i] = <uint16_t>lrintf(<float>255.0 * <float>srgb_inv_gamma(x))
@@ -347,15 +384,18 @@ cdef shuffle_void from_gray(const pixel_t* s, pixel_t* d, Py_ssize_t n) noexcept
 
 cdef shuffle_void to_gray_int(const int_pixel_t* s, int_pixel_t* d, Py_ssize_t n, Py_ssize_t cn,
                              uint32_t c0, uint32_t c1, uint32_t c2, int shift) noexcept nogil:
-    """OpenCV's fixed-point RGB2Gray: ``(c0 s0 + c1 s1 + c2 s2 + half) >> shift``."""
-    cdef Py_ssize_t i
+    """OpenCV's fixed-point RGB2Gray: ``(c0 s0 + c1 s1 + c2 s2 + half) >> shift``;
+    uint8 with 15-bit coefficients: most pixels by ``pp_gray_u8``."""
+    cdef Py_ssize_t i = 0
     cdef uint32_t half = 1u << (shift - 1)
+    if int_pixel_t is uint8_t and shift == 15:
+        i = pp_gray_u8(s, d, n, cn, c0, c1, c2)
     if cn == 3:
-        for i in range(n):
+        for i in range(i, n):
             d[i] = <int_pixel_t>((s[3 * i] * c0 + s[3 * i + 1] * c1 + s[3 * i + 2] * c2
                                   + half) >> shift)
     else:
-        for i in range(n):
+        for i in range(i, n):
             d[i] = <int_pixel_t>((s[4 * i] * c0 + s[4 * i + 1] * c1 + s[4 * i + 2] * c2
                                   + half) >> shift)
 
@@ -647,29 +687,57 @@ cdef cloned_void ycrcb_to_rgb_f32(const float* s, float* d, Py_ssize_t n, int bi
         d[3 * i + 2] = vb if rgb else vr
 
 
-cdef cloned_void rgb_to_lab_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) noexcept nogil:
-    """OpenCV's RGB2Lab_b: gamma table, 12-bit XYZ, cube-root table."""
+cdef void lab_lookups_u8(const uint8_t* s, int32_t* fx, int32_t* fy, int32_t* fz,
+                         Py_ssize_t m, int bidx) noexcept nogil:
+    """f(X), f(Y), f(Z) of RGB2Lab_b for ``m`` pixels: the products of the
+    gamma-corrected channels and the XYZ coefficients come from tables by
+    channel value (``LAB_XZ_OF``, ``LAB_Y_OF``), the same integer sums as
+    OpenCV's.  Not cloned: vectorised, the look-ups become gathers, slower
+    here than scalar loads."""
     cdef Py_ssize_t i
-    cdef bint rgb = bidx == 2
-    cdef int r, g, b, fx, fy, fz, L, a, bb
-    cdef int c0 = LAB_RGB2XYZ[0], c1 = LAB_RGB2XYZ[1], c2 = LAB_RGB2XYZ[2]
-    cdef int c3 = LAB_RGB2XYZ[3], c4 = LAB_RGB2XYZ[4], c5 = LAB_RGB2XYZ[5]
-    cdef int c6 = LAB_RGB2XYZ[6], c7 = LAB_RGB2XYZ[7], c8 = LAB_RGB2XYZ[8]
-    cdef int lscale = (116 * 255 + 50) // 100
-    cdef int lshift = -((16 * 255 * (1 << 15) + 50) // 100)
-    for i in range(n):
-        r = LAB_GAMMA[(s[3 * i] if rgb else s[3 * i + 2])]
-        g = LAB_GAMMA[s[3 * i + 1]]
-        b = LAB_GAMMA[(s[3 * i + 2] if rgb else s[3 * i])]
-        fx = LAB_CBRT[(r * c0 + g * c1 + b * c2 + 2048) >> 12]
-        fy = LAB_CBRT[(r * c3 + g * c4 + b * c5 + 2048) >> 12]
-        fz = LAB_CBRT[(r * c6 + g * c7 + b * c8 + 2048) >> 12]
-        L = (lscale * fy + lshift + 16384) >> 15
-        a = (500 * (fx - fy) + 128 * 32768 + 16384) >> 15
-        bb = (200 * (fy - fz) + 128 * 32768 + 16384) >> 15
+    cdef const uint64_t* xz = &LAB_XZ_OF[bidx >> 1][0][0]     # one base: fewer registers
+    cdef const uint32_t* yt = &LAB_Y_OF[bidx >> 1][0][0]
+    cdef uint64_t v
+    cdef uint64_t round_xz = (<uint64_t>2048 << 32) | 2048
+    cdef uint32_t c0, c1, c2
+    for i in range(m):
+        c0 = s[3 * i]
+        c1 = s[3 * i + 1] + 256
+        c2 = s[3 * i + 2] + 512
+        v = xz[c0] + xz[c1] + xz[c2] + round_xz
+        fx[i] = LAB_CBRT[(<uint32_t>v) >> 12]
+        fy[i] = LAB_CBRT[(yt[c0] + yt[c1] + yt[c2] + 2048) >> 12]
+        fz[i] = LAB_CBRT[v >> 44]
+
+
+cdef cloned_void lab_finish_u8(const int32_t* fx, const int32_t* fy, const int32_t* fz,
+                               uint8_t* d, Py_ssize_t m) noexcept nogil:
+    """L, a, b of RGB2Lab_b from f(X), f(Y), f(Z), saturated to bytes."""
+    cdef Py_ssize_t i
+    cdef int32_t L, a, bb
+    cdef int32_t lscale = (116 * 255 + 50) // 100
+    cdef int32_t lshift = -((16 * 255 * (1 << 15) + 50) // 100)
+    for i in range(m):
+        L = (lscale * fy[i] + lshift + 16384) >> 15
+        a = (500 * (fx[i] - fy[i]) + 128 * 32768 + 16384) >> 15
+        bb = (200 * (fy[i] - fz[i]) + 128 * 32768 + 16384) >> 15
         d[3 * i] = <uint8_t>(0 if L < 0 else (255 if L > 255 else L))
         d[3 * i + 1] = <uint8_t>(0 if a < 0 else (255 if a > 255 else a))
         d[3 * i + 2] = <uint8_t>(0 if bb < 0 else (255 if bb > 255 else bb))
+
+
+cdef void rgb_to_lab_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) noexcept nogil:
+    """OpenCV's RGB2Lab_b: gamma table, 12-bit XYZ, cube-root table; in
+    chunks of a scalar loop (the look-ups) and a vector one."""
+    cdef Py_ssize_t i0 = 0, m
+    cdef int32_t fx[HSV_CHUNK]
+    cdef int32_t fy[HSV_CHUNK]
+    cdef int32_t fz[HSV_CHUNK]
+    while i0 < n:
+        m = n - i0 if n - i0 < HSV_CHUNK else HSV_CHUNK
+        lab_lookups_u8(s + 3 * i0, fx, fy, fz, m, bidx)
+        lab_finish_u8(fx, fy, fz, d + 3 * i0, m)
+        i0 += m
 
 
 cdef cloned_void lab_to_rgb_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) noexcept nogil:
@@ -832,10 +900,10 @@ cdef int k_color_convert(Frame* f, const Instr* ins) noexcept nogil:
         snprintf(f.error, ERROR_SIZE, "this conversion needs 3 channels, got %zd", cn)
         return -1
     if op == CVT_TO_HSV or op == CVT_FROM_HSV or op == CVT_TO_LAB or op == CVT_FROM_LAB:
-        if check_dtype(f, &im, True, False, False, True, "this conversion") < 0:
+        if check_dtype(f, im.dtype, True, False, False, True, "this conversion") < 0:
             return -1
     elif op != CVT_SWAP and op != CVT_FROM_GRAY:
-        if check_dtype(f, &im, True, False, True, True, "this conversion") < 0:
+        if check_dtype(f, im.dtype, True, False, True, True, "this conversion") < 0:
             return -1
 
     if op == CVT_SWAP:
@@ -1036,22 +1104,12 @@ cdef int blend_with_scalar(Frame* f, const Instr* ins, ImageView* im, Value* src
     return 0
 
 
-cdef int get_factor(Frame* f, const Instr* ins, int k, const char* what,
-                    double* out) noexcept nogil:
-    if get_scalar(f, ins, k, what, out) < 0:
-        return -1
-    if out[0] < 0:
-        snprintf(f.error, ERROR_SIZE, "%s must be >= 0, got %g", what, out[0])
-        return -1
-    return 0
-
-
 cdef int k_brightness(Frame* f, const Instr* ins) noexcept nogil:
     cdef ImageView im
     cdef double factor
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "brightness") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "brightness") < 0:
         return -1
-    if get_factor(f, ins, 1, "brightness factor", &factor) < 0:
+    if get_factor(f, arg(f, ins, 1), "brightness factor", &factor) < 0:
         return -1
     return blend_with_scalar(f, ins, &im, arg(f, ins, 0), factor, brightness_offset(factor))
 
@@ -1060,9 +1118,9 @@ cdef int k_contrast(Frame* f, const Instr* ins) noexcept nogil:
     cdef ImageView im
     cdef double factor, mean
     cdef Py_ssize_t npix
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "contrast") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "contrast") < 0:
         return -1
-    if get_factor(f, ins, 1, "contrast factor", &factor) < 0:
+    if get_factor(f, arg(f, ins, 1), "contrast factor", &factor) < 0:
         return -1
     npix = im.height * im.width
     if im.dtype == DT_UINT8:
@@ -1084,9 +1142,9 @@ cdef int k_saturation(Frame* f, const Instr* ins) noexcept nogil:
     cdef Value* out
     cdef Py_ssize_t npix
     cdef float a, b, hi
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "saturation") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "saturation") < 0:
         return -1
-    if get_factor(f, ins, 1, "saturation factor", &factor) < 0:
+    if get_factor(f, arg(f, ins, 1), "saturation factor", &factor) < 0:
         return -1
     out = new_like(f, ins, src, im.dtype)
     if out == NULL:
@@ -1142,8 +1200,12 @@ cdef cloned_void hue_int(const unsigned_pixel_t* s, unsigned_pixel_t* d, Py_ssiz
                 rf[i] = <float>sp[4 * i] / top
                 gf[i] = <float>sp[4 * i + 1] / top
                 bf[i] = <float>sp[4 * i + 2] / top
+        # two loops: in one, the division chain of a pixel was too long for
+        # the next pixels' work to overlap it
         for i in range(m):
-            tv_hue_shift(rf[i], gf[i], bf[i], shift, &r, &g, &b)
+            tv_hue_hsv(rf[i], gf[i], bf[i], shift, &rf[i], &gf[i], &bf[i])
+        for i in range(m):
+            tv_hsv_rgb(rf[i], gf[i], bf[i], &r, &g, &b)
             if unsigned_pixel_t is uint8_t:
                 ri[i] = <int32_t>hue_u8_level(r)
                 gi[i] = <int32_t>hue_u8_level(g)
@@ -1185,9 +1247,9 @@ cdef int k_hue(Frame* f, const Instr* ins) noexcept nogil:
     cdef Value* src = arg(f, ins, 0)
     cdef Value* out
     cdef Py_ssize_t npix
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "hue") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "hue") < 0:
         return -1
-    if check_dtype(f, &im, True, False, True, True, "hue") < 0:
+    if check_dtype(f, im.dtype, True, False, True, True, "hue") < 0:
         return -1
     if get_scalar(f, ins, 1, "hue shift", &shift) < 0:
         return -1
@@ -1237,9 +1299,9 @@ cdef int k_gamma(Frame* f, const Instr* ins) noexcept nogil:
     cdef uint8_t lut8[256]
     cdef uint16_t* lut16
     cdef int k
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "gamma") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "gamma") < 0:
         return -1
-    if check_dtype(f, &im, True, False, True, True, "gamma") < 0:
+    if check_dtype(f, im.dtype, True, False, True, True, "gamma") < 0:
         return -1
     if get_scalar(f, ins, 1, "gamma", &gamma) < 0 or get_scalar(f, ins, 2, "gain", &gain) < 0:
         return -1
@@ -1335,7 +1397,7 @@ cdef int point_invert(Frame* f, const Instr* ins, bint solarize) noexcept nogil:
     cdef Py_ssize_t npix, n
     if get_image(f, ins, 0, &im) < 0:
         return -1
-    if check_colour_channels(f, &im, "solarize" if solarize else "invert") < 0:
+    if check_colour_channels(f, im.channels, "solarize" if solarize else "invert") < 0:
         return -1
     if solarize and get_scalar(f, ins, 1, "solarize threshold", &threshold) < 0:
         return -1
@@ -1382,9 +1444,9 @@ cdef int k_posterize(Frame* f, const Instr* ins) noexcept nogil:
     cdef Value* vb = arg(f, ins, 1)
     cdef Py_ssize_t npix
     cdef uint8_t mask
-    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, &im, "posterize") < 0:
+    if get_image(f, ins, 0, &im) < 0 or check_colour_channels(f, im.channels, "posterize") < 0:
         return -1
-    if check_dtype(f, &im, True, False, False, False, "posterize") < 0:
+    if check_dtype(f, im.dtype, True, False, False, False, "posterize") < 0:
         return -1
     if vb.kind != KIND_TENSOR or vb.length != 1:
         return fail(f, "posterize bits must be a scalar")
@@ -1559,7 +1621,7 @@ cdef int k_equalize_hist(Frame* f, const Instr* ins) noexcept nogil:
     cdef uint8_t* d
     if get_image(f, ins, 0, &im) < 0:
         return -1
-    if check_dtype(f, &im, True, False, False, False, "histogram equalisation") < 0:
+    if check_dtype(f, im.dtype, True, False, False, False, "histogram equalisation") < 0:
         return -1
     npix = im.height * im.width
     if npix > 2147483647:
@@ -1644,7 +1706,7 @@ cdef int k_clahe(Frame* f, const Instr* ins) noexcept nogil:
     tiles_y = ty64
     if get_image(f, ins, 0, &im) < 0:
         return -1
-    if check_dtype(f, &im, True, False, False, False, "CLAHE") < 0:
+    if check_dtype(f, im.dtype, True, False, False, False, "CLAHE") < 0:
         return -1
     if get_scalar(f, ins, 1, "clip limit", &clip) < 0:
         return -1
@@ -1770,26 +1832,6 @@ cdef Py_ssize_t _reflect101(Py_ssize_t i, Py_ssize_t n) noexcept nogil:
 
 
 # ================================================================ normalisation, depth
-
-cdef int read_vector(Frame* f, Value* v, Py_ssize_t cn, const char* what,
-                     double* out) noexcept nogil:
-    """A scalar or a 1-D tensor of 1 or ``cn`` numbers, spread to ``cn``."""
-    cdef Py_ssize_t k, m
-    if v.kind != KIND_TENSOR or v.ndim > 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a number or a 1-D sequence", what)
-        return -1
-    m = v.length
-    if m != 1 and m != cn:
-        snprintf(f.error, ERROR_SIZE, "%s has %zd values for an image of %zd channels",
-                 what, m, cn)
-        return -1
-    for k in range(cn):
-        out[k] = load_double(v.data + (k if m > 1 else 0) * itemsize(v.dtype), v.dtype)
-        if out[k] != out[k]:
-            snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-            return -1
-    return 0
-
 
 cdef cloned_void normalize_values(const pixel_t* s, float* d, Py_ssize_t npix, Py_ssize_t cn,
                                   const float* scale, const float* mean,

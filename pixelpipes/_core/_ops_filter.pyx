@@ -30,8 +30,9 @@ than a few rows of the image at once and nothing is allocated per call:
     coarse bins, and fine bins brought up to date lazily.
 ``bilateral``
     OpenCV's formulation: a disc of spatial weights and a colour-weight
-    lookup table, accumulated tap by tap over whole rows (vector loops for
-    the distances and the sums, a scalar one for the table look-ups).
+    lookup table.  uint8: source rows kept planar, 8 pixels at a time with
+    the taps innermost and the sums in registers (``pp_bilateral_row_u8``);
+    float32: accumulated tap by tap over whole rows.
 
 The row loops are compiled twice, for AVX2 and for the x86-64 baseline, and
 the dynamic loader picks one (``cloned_void``, as in ``_ops_color.pyx``).
@@ -62,6 +63,108 @@ cdef extern from "_simd.h" nogil:
     # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
     ctypedef void cloned_void "PP_CLONES void"
     ctypedef void inline_void "PP_ALWAYS_INLINE void"
+
+cdef extern from *:
+    """
+    #include "_simd.h"
+    /* One output row of the uint8 bilateral filter, 8 pixels at a time, the
+       taps innermost so that the sums stay in registers.  Tap t reads the
+       planes tp[t cn + c] (c < cn; pixel x at [x]) with spatial weight tw[t];
+       cp[c]: the centre row's planes; cw: colour weight by L1 distance.  Per
+       element, in tap order: w = tw[t] cw[d]; wsum += w; sum += pixel w, and
+       the result is rint(sum / wsum) -- the float operations of the scalar
+       loop (the tail), so every pixel gets the same bits whichever path. */
+    static inline __attribute__((always_inline)) void pp_bilateral_px(
+            const uint8_t* const* tp, const float* tw, ptrdiff_t ntaps,
+            const uint8_t* const* cp, const float* cw, uint8_t* o, ptrdiff_t x, int cn) {
+        float ws = 0.0f, sc[3] = {0.0f, 0.0f, 0.0f};
+        for (ptrdiff_t t = 0; t < ntaps; t++) {
+            const uint8_t* const* q = tp + t * cn;
+            int dist = 0;
+            for (int k = 0; k < cn; k++) {
+                int dv = (int)q[k][x] - (int)cp[k][x];
+                dist += dv < 0 ? -dv : dv;
+            }
+            float w = tw[t] * cw[dist];
+            ws = ws + w;
+            for (int k = 0; k < cn; k++)
+                sc[k] = sc[k] + (float)q[k][x] * w;
+        }
+        for (int k = 0; k < cn; k++) {
+            float v = sc[k] / ws;
+            o[x * cn + k] = (uint8_t)(int32_t)((v + 12582912.0f) - 12582912.0f);
+        }
+    }
+
+    static inline __attribute__((always_inline)) void pp_bilateral_row_cn(
+            const uint8_t* const* tp, const float* tw, ptrdiff_t ntaps,
+            const uint8_t* const* cp, const float* cw, uint8_t* o, ptrdiff_t W, int cn) {
+        ptrdiff_t x = 0;
+    #if PP_SSE2
+        const __m128i z = _mm_setzero_si128();
+        for (; x + 8 <= W; x += 8) {
+            __m128i c[3];
+            __m128 ws0 = _mm_setzero_ps(), ws1 = _mm_setzero_ps();
+            __m128 s0[3], s1[3];
+            for (int k = 0; k < cn; k++) {
+                c[k] = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)(cp[k] + x)), z);
+                s0[k] = _mm_setzero_ps();
+                s1[k] = _mm_setzero_ps();
+            }
+            for (ptrdiff_t t = 0; t < ntaps; t++) {
+                const uint8_t* const* q = tp + t * cn;
+                __m128i p[3], dist = z;
+                for (int k = 0; k < cn; k++) {
+                    p[k] = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i*)(q[k] + x)), z);
+                    dist = _mm_add_epi16(dist, _mm_or_si128(_mm_subs_epu16(p[k], c[k]),
+                                                            _mm_subs_epu16(c[k], p[k])));
+                }
+                __m128 sw = _mm_set1_ps(tw[t]);
+                __m128 w0 = _mm_mul_ps(sw, _mm_setr_ps(
+                    cw[_mm_extract_epi16(dist, 0)], cw[_mm_extract_epi16(dist, 1)],
+                    cw[_mm_extract_epi16(dist, 2)], cw[_mm_extract_epi16(dist, 3)]));
+                __m128 w1 = _mm_mul_ps(sw, _mm_setr_ps(
+                    cw[_mm_extract_epi16(dist, 4)], cw[_mm_extract_epi16(dist, 5)],
+                    cw[_mm_extract_epi16(dist, 6)], cw[_mm_extract_epi16(dist, 7)]));
+                ws0 = _mm_add_ps(ws0, w0);
+                ws1 = _mm_add_ps(ws1, w1);
+                for (int k = 0; k < cn; k++) {
+                    __m128 f0 = _mm_cvtepi32_ps(_mm_unpacklo_epi16(p[k], z));
+                    __m128 f1 = _mm_cvtepi32_ps(_mm_unpackhi_epi16(p[k], z));
+                    s0[k] = _mm_add_ps(s0[k], _mm_mul_ps(f0, w0));
+                    s1[k] = _mm_add_ps(s1[k], _mm_mul_ps(f1, w1));
+                }
+            }
+            const __m128 magic = _mm_set1_ps(12582912.0f);
+            int32_t r[3][8];
+            for (int k = 0; k < cn; k++) {
+                __m128 v0 = _mm_div_ps(s0[k], ws0), v1 = _mm_div_ps(s1[k], ws1);
+                _mm_storeu_si128((__m128i*)r[k], _mm_cvttps_epi32(
+                    _mm_sub_ps(_mm_add_ps(v0, magic), magic)));
+                _mm_storeu_si128((__m128i*)(r[k] + 4), _mm_cvttps_epi32(
+                    _mm_sub_ps(_mm_add_ps(v1, magic), magic)));
+            }
+            for (int i = 0; i < 8; i++)
+                for (int k = 0; k < cn; k++)
+                    o[(x + i) * cn + k] = (uint8_t)r[k][i];
+        }
+    #endif
+        for (; x < W; x++)
+            pp_bilateral_px(tp, tw, ntaps, cp, cw, o, x, cn);
+    }
+
+    static void pp_bilateral_row_u8(const uint8_t* const* tp, const float* tw, ptrdiff_t ntaps,
+                                    const uint8_t* const* cp, const float* cw, uint8_t* o,
+                                    ptrdiff_t W, int cn) {
+        if (cn == 1)
+            pp_bilateral_row_cn(tp, tw, ntaps, cp, cw, o, W, 1);
+        else
+            pp_bilateral_row_cn(tp, tw, ntaps, cp, cw, o, W, 3);
+    }
+    """
+    void pp_bilateral_row_u8(const uint8_t* const* tp, const float* tw, Py_ssize_t ntaps,
+                             const uint8_t* const* cp, const float* cw, uint8_t* o,
+                             Py_ssize_t W, int cn) nogil
 
 
 cdef enum:
@@ -1849,82 +1952,56 @@ cdef int k_median_blur(Frame* f, const Instr* ins) noexcept nogil:
 
 # ============================================================== bilateral
 
-cdef inline int abs_i(int a) noexcept nogil:
-    return a if a >= 0 else -a
-
-
-cdef cloned_void bilateral_dist_u8(int32_t* dist, const uint8_t* rp, const uint8_t* cp,
-                                   Py_ssize_t W, Py_ssize_t cn) noexcept nogil:
-    """L1 colour distances of one tap for a row of uint8 pixels."""
-    cdef Py_ssize_t x
-    cdef int32_t dv
-    if cn == 1:
-        for x in range(W):
-            dv = <int32_t>rp[x] - <int32_t>cp[x]
-            dist[x] = dv if dv >= 0 else -dv
-    else:
-        for x in range(W):
-            dist[x] = (abs_i(<int>rp[3 * x] - <int>cp[3 * x])
-                       + abs_i(<int>rp[3 * x + 1] - <int>cp[3 * x + 1])
-                       + abs_i(<int>rp[3 * x + 2] - <int>cp[3 * x + 2]))
-
-
-cdef cloned_void bilateral_add_u8(float* ssum, float* wsum, const uint8_t* rp, const float* wv,
-                                  Py_ssize_t n) noexcept nogil:
-    """Adds one tap, weights ``wv`` given per element, to the sums of a row."""
+cdef void deinterleave3(const uint8_t* s, uint8_t* p0, uint8_t* p1, uint8_t* p2,
+                       Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(n):
-        wsum[i] += wv[i]
-        ssum[i] += rp[i] * wv[i]
+        p0[i] = s[3 * i]
+        p1[i] = s[3 * i + 1]
+        p2[i] = s[3 * i + 2]
 
 
 cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
                       double sigma_color, double sigma_space, int mode,
                       double cval) noexcept nogil:
+    """Source rows are kept widened by the border and planar (one row of
+    bytes per channel), so that a tap of 8 pixels is 8 bytes per channel
+    (``pp_bilateral_row_u8``)."""
     cdef Py_ssize_t H = im.height, W = im.width, cn = im.channels
-    cdef Py_ssize_t n = W * cn
     cdef Py_ssize_t d = 2 * radius + 1
-    cdef Py_ssize_t ext_len = (W + 2 * radius) * cn
-    cdef Py_ssize_t row_bytes = align64(ext_len)
-    cdef Py_ssize_t i, j, x, y, u, sy, t, ntaps, loaded = 0
+    cdef Py_ssize_t ext_w = W + 2 * radius
+    cdef Py_ssize_t plane_bytes = align64(ext_w)
+    cdef Py_ssize_t slot_bytes = cn * plane_bytes
+    cdef Py_ssize_t i, j, k, y, u, sy, t, ntaps, loaded = 0
     cdef float gcc = <float>(-0.5 / (sigma_color * sigma_color))
     cdef float gsc = <float>(-0.5 / (sigma_space * sigma_space))
     cdef double rr
-    cdef float sw, w
-    cdef int dv
     cdef float* cw
     cdef float* tap_w
     cdef Py_ssize_t* tap_row
-    cdef Py_ssize_t* tap_off
-    cdef float* ssum
-    cdef float* wsum
-    cdef const uint8_t* rp
-    cdef const uint8_t* cp
-    cdef uint8_t* o
+    cdef Py_ssize_t* tap_dx
+    cdef const uint8_t** tp
+    cdef const uint8_t* cp[3]
     cdef char* ring
+    cdef char* slot
+    cdef uint8_t* tmp
     cdef char* mem
     cdef Py_ssize_t* xmap
     cdef uint8_t cv = cast_u8(cval)
-    cdef float v
-    cdef float* wv
-    cdef int32_t* dist
 
-    mem = work(f, 0, d * row_bytes + align64(768 * sizeof(float))
-               + 3 * align64(d * d * sizeof(Py_ssize_t)) + align64(n * sizeof(float))
-               + 2 * align64(n * sizeof(float)) + align64(W * sizeof(float))
+    mem = work(f, 0, d * slot_bytes + align64(ext_w * cn) + align64(768 * sizeof(float))
+               + 3 * align64(d * d * sizeof(Py_ssize_t)) + align64(3 * d * d * sizeof(void*))
                + align64((d + 1) * sizeof(Py_ssize_t)))
     if mem == NULL:
         return -1
     ring = mem
-    cw = <float*>(mem + d * row_bytes)
+    tmp = <uint8_t*>(mem + d * slot_bytes)
+    cw = <float*>(<char*>tmp + align64(ext_w * cn))
     tap_w = <float*>(<char*>cw + align64(768 * sizeof(float)))
     tap_row = <Py_ssize_t*>(<char*>tap_w + align64(d * d * sizeof(Py_ssize_t)))
-    tap_off = <Py_ssize_t*>(<char*>tap_row + align64(d * d * sizeof(Py_ssize_t)))
-    ssum = <float*>(<char*>tap_off + align64(d * d * sizeof(Py_ssize_t)))
-    wsum = <float*>(<char*>ssum + align64(n * sizeof(float)))
-    wv = <float*>(<char*>wsum + align64(n * sizeof(float)))
-    dist = <int32_t*>(<char*>wv + align64(n * sizeof(float)))
-    xmap = <Py_ssize_t*>(<char*>dist + align64(W * sizeof(float)))
+    tap_dx = <Py_ssize_t*>(<char*>tap_row + align64(d * d * sizeof(Py_ssize_t)))
+    tp = <const uint8_t**>(<char*>tap_dx + align64(d * d * sizeof(Py_ssize_t)))
+    xmap = <Py_ssize_t*>(<char*>tp + align64(3 * d * d * sizeof(void*)))
     make_xmap(xmap, W, radius, radius, mode)
     for i in range(256 * cn):
         cw[i] = expf(<float>(i * i) * gcc)
@@ -1936,38 +2013,29 @@ cdef int bilateral_u8(Frame* f, ImageView* im, uint8_t* out, Py_ssize_t radius,
                 continue
             tap_w[ntaps] = <float>exp(rr * rr * <double>gsc)
             tap_row[ntaps] = i + radius
-            tap_off[ntaps] = (j + radius) * cn
+            tap_dx[ntaps] = j + radius
             ntaps += 1
 
     for y in range(H):
         while loaded < y + d:
             u = loaded
             sy = border_index(u - radius, H, mode)
-            ext_row_t(src_row_u8(im, sy), <uint8_t*>(ring + (u % d) * row_bytes), xmap, W, cn,
-                      radius, radius, cv)
+            slot = ring + (u % d) * slot_bytes
+            if cn == 1:
+                ext_row_t(src_row_u8(im, sy), <uint8_t*>slot, xmap, W, cn, radius, radius, cv)
+            else:
+                ext_row_t(src_row_u8(im, sy), tmp, xmap, W, cn, radius, radius, cv)
+                deinterleave3(tmp, <uint8_t*>slot, <uint8_t*>(slot + plane_bytes),
+                              <uint8_t*>(slot + 2 * plane_bytes), ext_w)
             loaded += 1
-        for i in range(n):
-            ssum[i] = 0
-        for i in range(n):
-            wsum[i] = 0
-        cp = <const uint8_t*>(ring + ((y + radius) % d) * row_bytes) + radius * cn
         for t in range(ntaps):
-            rp = <const uint8_t*>(ring + ((y + tap_row[t]) % d) * row_bytes) + tap_off[t]
-            # vector loops around the scalar table look-ups
-            bilateral_dist_u8(dist, rp, cp, W, cn)
-            sw = tap_w[t]
-            # each weight once per channel: the sums of a pixel's channels
-            # then run over contiguous floats (the weight sums repeat, equal)
-            for x in range(W):
-                v = sw * cw[dist[x]]
-                for j in range(cn):
-                    wv[x * cn + j] = v
-            bilateral_add_u8(ssum, wsum, rp, wv, n)
-        o = out + y * n
-        for x in range(W):
-            for j in range(cn):
-                v = ssum[x * cn + j] / wsum[x * cn + j]
-                o[x * cn + j] = <uint8_t><int32_t>((v + MAGIC) - MAGIC)
+            slot = ring + ((y + tap_row[t]) % d) * slot_bytes
+            for k in range(cn):
+                tp[t * cn + k] = <const uint8_t*>(slot + k * plane_bytes) + tap_dx[t]
+        slot = ring + ((y + radius) % d) * slot_bytes
+        for k in range(cn):
+            cp[k] = <const uint8_t*>(slot + k * plane_bytes) + radius
+        pp_bilateral_row_u8(tp, tap_w, ntaps, cp, cw, out + y * W * cn, W, <int>cn)
     return 0
 
 

@@ -49,8 +49,11 @@ from pixelpipes._core._kernel cimport (
     load_int, itemsize,
 )
 from pixelpipes._core._image cimport ImageView, as_image, pixel_t, type_max
+from pixelpipes._core._params cimport (
+    check_dtype, check_colour_channels, get_factor, read_vector,
+)
 from pixelpipes._core._pixel cimport (
-    to_level, tv_gray, blend_clamp, brightness_offset, contrast_offset, tv_hue_shift,
+    to_level, tv_gray, blend_clamp, brightness_offset, contrast_offset, tv_hue_hsv, tv_hsv_rgb,
     hue_u8_level, hue_u16_level, gamma_u8_level, gamma_u16_level, gamma_unit_value,
     gamma_other_value, invert_value, solarize_level, posterize_mask, normalize_u8_value,
     normalize_value, depth_u8_to_f32, depth_u16_to_u8, depth_u8_to_int, depth_to_f32,
@@ -130,16 +133,6 @@ ctypedef struct Micro:
     float* lut              # ST_LUT: 4 x 256 values
 
 
-cdef const char* dtype_name(int dtype) noexcept nogil:
-    if dtype == DT_UINT8:
-        return "uint8"
-    if dtype == DT_INT16:
-        return "int16"
-    if dtype == DT_UINT16:
-        return "uint16"
-    return "float32"
-
-
 # ---------------------------------------------------------------- plane loops
 
 cdef cloned_void plane_blend(float* p, Py_ssize_t n, float a, float b, float hi,
@@ -173,25 +166,37 @@ cdef cloned_void planes_saturation(float* r, float* g, float* bl, Py_ssize_t n, 
 
 cdef cloned_void planes_hue(float* r, float* g, float* bl, Py_ssize_t n, float shift,
                             int dtype) noexcept nogil:
+    """In two loops, RGB -> shifted HSV in place, then back, as the single
+    kernel (in one, a pixel's chain of divisions was too long for the next
+    pixels' work to overlap it)."""
     cdef Py_ssize_t i
     cdef float ro, go, bo
     if dtype == DT_UINT8:
         for i in range(n):
-            tv_hue_shift(r[i] / <float>255.0, g[i] / <float>255.0, bl[i] / <float>255.0,
-                         shift, &ro, &go, &bo)
+            tv_hue_hsv(r[i] / <float>255.0, g[i] / <float>255.0, bl[i] / <float>255.0,
+                       shift, &r[i], &g[i], &bl[i])
+    elif dtype == DT_UINT16:
+        for i in range(n):
+            tv_hue_hsv(r[i] / <float>65535.0, g[i] / <float>65535.0, bl[i] / <float>65535.0,
+                       shift, &r[i], &g[i], &bl[i])
+    else:
+        for i in range(n):
+            tv_hue_hsv(r[i], g[i], bl[i], shift, &r[i], &g[i], &bl[i])
+    if dtype == DT_UINT8:
+        for i in range(n):
+            tv_hsv_rgb(r[i], g[i], bl[i], &ro, &go, &bo)
             r[i] = hue_u8_level(ro)
             g[i] = hue_u8_level(go)
             bl[i] = hue_u8_level(bo)
     elif dtype == DT_UINT16:
         for i in range(n):
-            tv_hue_shift(r[i] / <float>65535.0, g[i] / <float>65535.0, bl[i] / <float>65535.0,
-                         shift, &ro, &go, &bo)
+            tv_hsv_rgb(r[i], g[i], bl[i], &ro, &go, &bo)
             r[i] = hue_u16_level(ro)
             g[i] = hue_u16_level(go)
             bl[i] = hue_u16_level(bo)
     else:
         for i in range(n):
-            tv_hue_shift(r[i], g[i], bl[i], shift, &ro, &go, &bo)
+            tv_hsv_rgb(r[i], g[i], bl[i], &ro, &go, &bo)
             r[i] = ro
             g[i] = go
             bl[i] = bo
@@ -479,51 +484,6 @@ cdef int stage_cost(const Micro* m) noexcept nogil:
 
 # ---------------------------------------------------------------- parameters
 
-cdef int get_factor(Frame* f, Value* v, const char* what, double* out) noexcept nogil:
-    if get_scalar(f, v, what, out) < 0:
-        return -1
-    if out[0] < 0:
-        snprintf(f.error, ERROR_SIZE, "%s must be >= 0, got %g", what, out[0])
-        return -1
-    return 0
-
-
-cdef int read_vector(Frame* f, Value* v, Py_ssize_t cn, const char* what,
-                     double* out) noexcept nogil:
-    """A scalar or a 1-D tensor of 1 or ``cn`` numbers, spread to ``cn``."""
-    cdef Py_ssize_t k, m
-    if v.kind != KIND_TENSOR or v.ndim > 1:
-        snprintf(f.error, ERROR_SIZE, "%s must be a number or a 1-D sequence", what)
-        return -1
-    m = v.length
-    if m != 1 and m != cn:
-        snprintf(f.error, ERROR_SIZE, "%s has %zd values for an image of %zd channels",
-                 what, m, cn)
-        return -1
-    for k in range(cn):
-        out[k] = load_double(v.data + (k if m > 1 else 0) * itemsize(v.dtype), v.dtype)
-        if out[k] != out[k]:
-            snprintf(f.error, ERROR_SIZE, "%s is NaN", what)
-            return -1
-    return 0
-
-
-cdef int colour_channels(Frame* f, Py_ssize_t cn, const char* what) noexcept nogil:
-    if cn == 2:
-        snprintf(f.error, ERROR_SIZE, "%s needs 1, 3 or 4 channels, got 2", what)
-        return -1
-    return 0
-
-
-cdef int accept(Frame* f, int dtype, bint i16, bint u16, bint f32,
-                const char* what) noexcept nogil:
-    if dtype == DT_UINT8 or (dtype == DT_INT16 and i16) or (dtype == DT_UINT16 and u16) \
-            or (dtype == DT_FLOAT32 and f32):
-        return 0
-    snprintf(f.error, ERROR_SIZE, "%s does not accept %s images", what, dtype_name(dtype))
-    return -1
-
-
 cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* dtype,
                    Py_ssize_t cn, Micro* micros, int* nm) noexcept nogil:
     """Check one stage against the image it will see (element type
@@ -547,18 +507,18 @@ cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* d
     m.mode = 0
     if kind == ST_BRIGHTNESS or kind == ST_CONTRAST or kind == ST_SATURATION:
         if kind == ST_BRIGHTNESS:
-            if colour_channels(f, cn, "brightness") < 0 or \
+            if check_colour_channels(f, cn, "brightness") < 0 or \
                     get_factor(f, p0, "brightness factor", &x) < 0:
                 return -1
             m.b = brightness_offset(x)
         elif kind == ST_CONTRAST:
-            if colour_channels(f, cn, "contrast") < 0 or \
+            if check_colour_channels(f, cn, "contrast") < 0 or \
                     get_factor(f, p0, "contrast factor", &x) < 0:
                 return -1
             m.factor = x
             m.b = 0             # set when the mean is known
         else:
-            if colour_channels(f, cn, "saturation") < 0 or \
+            if check_colour_channels(f, cn, "saturation") < 0 or \
                     get_factor(f, p0, "saturation factor", &x) < 0:
                 return -1
             if cn == 1:         # torchvision: gray images are returned as they are
@@ -566,7 +526,8 @@ cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* d
             m.b = <float>(1.0 - x)
         m.a = <float>x
     elif kind == ST_HUE:
-        if colour_channels(f, cn, "hue") < 0 or accept(f, L, False, True, True, "hue") < 0:
+        if check_colour_channels(f, cn, "hue") < 0 or \
+                check_dtype(f, L, True, False, True, True, "hue") < 0:
             return -1
         if get_scalar(f, p0, "hue shift", &x) < 0:
             return -1
@@ -577,7 +538,8 @@ cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* d
             return 0
         m.a = <float>x
     elif kind == ST_GAMMA:
-        if colour_channels(f, cn, "gamma") < 0 or accept(f, L, False, True, True, "gamma") < 0:
+        if check_colour_channels(f, cn, "gamma") < 0 or \
+                check_dtype(f, L, True, False, True, True, "gamma") < 0:
             return -1
         if get_scalar(f, p0, "gamma", &x) < 0 or get_scalar(f, p1, "gain", &y) < 0:
             return -1
@@ -587,7 +549,7 @@ cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* d
         m.gamma = <float>x      # torch raises a float32 tensor to a float32 power
         m.gain = <float>y
     elif kind == ST_INVERT or kind == ST_SOLARIZE:
-        if colour_channels(f, cn, "solarize" if kind == ST_SOLARIZE else "invert") < 0:
+        if check_colour_channels(f, cn, "solarize" if kind == ST_SOLARIZE else "invert") < 0:
             return -1
         m.mode = L == DT_INT16
         if kind == ST_SOLARIZE:
@@ -603,8 +565,8 @@ cdef int add_stage(Frame* f, int kind, Value* p0, Value* p1, int64_t st0, int* d
                     return 0
                 m.a = <float>(m.level if m.level > lo else lo)
     elif kind == ST_POSTERIZE:
-        if colour_channels(f, cn, "posterize") < 0 or \
-                accept(f, L, False, False, False, "posterize") < 0:
+        if check_colour_channels(f, cn, "posterize") < 0 or \
+                check_dtype(f, L, True, False, False, False, "posterize") < 0:
             return -1
         if p0.kind != KIND_TENSOR or p0.length != 1:
             return fail(f, "posterize bits must be a scalar")

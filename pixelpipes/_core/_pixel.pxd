@@ -66,13 +66,12 @@ cdef inline float contrast_offset(double factor, double mean) noexcept nogil:
 
 # ---------------------------------------------------------------- hue
 
-cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shift, float* ro,
-                                           float* go, float* bo) noexcept nogil:
-    """torchvision's _rgb2hsv, (h + shift) % 1 and _hsv2rgb in float32,
-    operation for operation, as selects so that the loops vectorise."""
-    cdef float maxc, minc, cr, sat, crd, rc, gc, bc, h, f6, fr, p, q, t, v, odd, qt
-    cdef int i
-    cdef bint eq
+cdef inline inline_pixel_void tv_hue_hsv(float r, float g, float b, float shift, float* ho,
+                                         float* so, float* vo) noexcept nogil:
+    """torchvision's _rgb2hsv and (h + shift) % 1 in float32, operation for
+    operation, as selects so that the loops vectorise."""
+    cdef float maxc, minc, cr, sat, crd, base, num_p, num_q, h
+    cdef bint eq, is_r, is_g
     maxc = g if r < g else r
     maxc = b if maxc < b else maxc
     minc = g if r > g else r
@@ -81,18 +80,31 @@ cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shif
     cr = maxc - minc
     sat = cr / (<float>1.0 if eq else maxc)
     crd = <float>1.0 if eq else cr
-    rc = (maxc - r) / crd
-    gc = (maxc - g) / crd
-    bc = (maxc - b) / crd
-    # torchvision adds the three cases multiplied by their masks
-    h = (<float>(maxc == r) * (bc - gc)
-         + <float>((maxc == g) & (maxc != r)) * (<float>2.0 + rc - bc)
-         + <float>((maxc != g) & (maxc != r)) * (<float>4.0 + gc - rc))
+    # torchvision adds the three cases multiplied by their masks:
+    # m_r (bc - gc) + m_g (2 + rc - bc) + m_b (4 + gc - rc), xc = (maxc - x) / crd.
+    # Only the case's own term is computed, with its two quotients (two
+    # divisions instead of three); the other terms are zeros, so the sum is
+    # that term, up to the sign of a zero, which + 1 below removes.  A NaN
+    # in a dropped term (inf - inf, inf / inf) is always in the kept one too.
+    is_r = maxc == r
+    is_g = maxc == g
+    base = <float>0.0 if is_r else (<float>2.0 if is_g else <float>4.0)
+    num_p = maxc - (b if is_r else (r if is_g else g))
+    num_q = maxc - (g if is_r else (b if is_g else r))
+    h = base + num_p / crd - num_q / crd
     h = h / <float>6.0 + <float>1.0
     h = h - floorf(h)                          # torch.fmod(h, 1) for h >= 0
     h = h + shift
     h = h - floorf(h)                          # torch.remainder(h, 1)
-    v = maxc
+    ho[0] = h
+    so[0] = sat
+    vo[0] = maxc
+
+cdef inline inline_pixel_void tv_hsv_rgb(float h, float sat, float v, float* ro, float* go,
+                                         float* bo) noexcept nogil:
+    """torchvision's _hsv2rgb in float32, as ``tv_hue_hsv``."""
+    cdef float f6, fr, p, q, t, odd, qt
+    cdef int i
     f6 = h * <float>6.0
     fr = floorf(f6)
     i = <int>fr
@@ -117,6 +129,13 @@ cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shif
              + <float>(i >= 4) * p)
     bo[0] = (<float>((i == 3) | (i == 4)) * v + <float>((i == 2) | (i == 5)) * qt
              + <float>(i < 2) * p)
+
+cdef inline inline_pixel_void tv_hue_shift(float r, float g, float b, float shift, float* ro,
+                                           float* go, float* bo) noexcept nogil:
+    """torchvision's adjust_hue of one pixel of floats in [0, 1]."""
+    cdef float h, sat, v
+    tv_hue_hsv(r, g, b, shift, &h, &sat, &v)
+    tv_hsv_rgb(h, sat, v, ro, go, bo)
 
 cdef inline float hue_u8_level(float x) noexcept nogil:
     """A hue result in [0, 1] back to uint8, as ``convert_image_dtype``."""
