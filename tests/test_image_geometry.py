@@ -693,3 +693,105 @@ def test_threads_agree():
     for label in ("resize", "turn"):
         for a, b in zip(one[label], two[label]):
             np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ SIMD paths
+#
+# Kernels with a dedicated vector path are checked against the general path
+# they shortcut (bit for bit) and against OpenCV, on sizes that reach every
+# block and ragged edge of the vector loops.
+
+@SETTINGS
+@given(seed=st.integers(0, 2 ** 32 - 1), h=st.integers(1, 90), w=st.integers(1, 90),
+       fy=st.floats(0.5, 2.0), fx=st.floats(0.5, 2.0), runtime=st.booleans())
+def test_gray_linear_resize_matches_three_channel_path(seed, h, w, fy, fx, runtime):
+    # One channel goes through the pshufb group passes (8 outputs per window
+    # load, when their taps fit in 16 elements: scales down to about 0.55);
+    # three equal channels through the per-pixel passes.  Both compute the
+    # same integers, rows first or columns first.
+    image = make_image(np.random.default_rng(seed), np.uint8, h, w, None)
+    oh, ow = max(1, round(h * fy)), max(1, round(w * fx))
+    out = run(image, lambda x: pp.Resize(x, (oh, ow), "linear"), runtime=runtime)
+    rgb = run(np.dstack([image] * 3), lambda x: pp.Resize(x, (oh, ow), "linear"),
+              runtime=runtime)
+    for c in range(3):
+        np.testing.assert_array_equal(out, rgb[..., c])
+    assert_close(out, cv2.resize(image, (ow, oh), interpolation=cv2.INTER_LINEAR))
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2 ** 32 - 1), h=st.integers(8, 120), w=st.integers(8, 120),
+       channels=st.sampled_from([3, 4]), fy=st.floats(0.3, 1.0), fx=st.floats(0.3, 1.0),
+       interpolation=st.sampled_from(["linear", "cubic"]))
+def test_shrinking_colour_resize_matches_per_channel(seed, h, w, channels, fy, fx,
+                                                     interpolation):
+    # Shrinking 3- and 4-channel uint8 images combines rows first (cubic:
+    # int32 sums, pmaddwd) and then filters two pixels per AVX2 vector; one
+    # channel at a time takes the scalar horizontal loop: the same float
+    # operations, so the same bits.
+    image = make_image(np.random.default_rng(seed), np.uint8, h, w, channels)
+    oh, ow = max(1, round(h * fy)), max(1, round(w * fx))
+    out = run(image, lambda x: pp.Resize(x, (oh, ow), interpolation))
+    for c in range(channels):
+        alone = run(np.ascontiguousarray(image[..., c]),
+                    lambda x: pp.Resize(x, (oh, ow), interpolation))
+        np.testing.assert_array_equal(out[..., c], alone)
+    ref = cv2.resize(image, (ow, oh), interpolation=INTERPOLATIONS[interpolation])
+    assert_close(out, ref)
+
+
+# (dtype, channels) of 1-, 2-, 3- and 4-byte pixels
+PIXEL_KINDS = [(np.uint8, None), (np.uint16, 1), (np.uint8, 3), (np.uint8, 4),
+               (np.float32, None)]
+
+
+@pytest.mark.parametrize("dtype,channels", PIXEL_KINDS)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), h=st.integers(1, 150), w=st.integers(1, 150))
+def test_turns_and_flips_of_larger_images(dtype, channels, seed, h, w):
+    # 3- and 4-byte pixels turn in 4 x 4 SSSE3 blocks within 16 x 64 tiles,
+    # 1-, 2- and 4-byte pixels flip 16 bytes at a time: sizes past several
+    # tiles, with ragged edges.
+    image = make_image(np.random.default_rng(seed), dtype, h, w, channels)
+    for k in range(4):
+        np.testing.assert_array_equal(run(image, lambda z: pp.Rotate90(z, k)),
+                                      np.rot90(image, k))
+    np.testing.assert_array_equal(run(image, pp.TransposeImage), np.swapaxes(image, 0, 1))
+    np.testing.assert_array_equal(run(image, lambda z: pp.Flip(z, True, False)),
+                                  image[:, ::-1])
+    np.testing.assert_array_equal(run(image, lambda z: pp.Flip(z, False, True)),
+                                  image[::-1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), h=st.integers(1, 60), w=st.integers(1, 200),
+       x=st.integers(-20, 120), y=st.integers(-5, 40), cw=st.integers(1, 200),
+       ch=st.integers(1, 40), channels=st.sampled_from([None, 3, 4]))
+def test_crops_of_long_rows(seed, h, w, x, y, cw, ch, channels):
+    # Rows of 32 bytes and more are copied 32 bytes at a time, the last
+    # block overlapping the one before it.
+    image = make_image(np.random.default_rng(seed), np.uint8, h, w, channels)
+    assume(x < w and y < h and x + cw > 0 and y + ch > 0)
+    np.testing.assert_array_equal(run(image, lambda z: pp.Crop(z, x, y, cw, ch)),
+                                  image[max(y, 0):y + ch, max(x, 0):x + cw])
+    padded = cv2.copyMakeBorder(image, 40, 40, 200, 200, cv2.BORDER_CONSTANT, value=0)
+    padded = like(padded, image)
+    np.testing.assert_array_equal(run(image, lambda z: pp.SafeCrop(z, x, y, cw, ch)),
+                                  padded[y + 40:y + 40 + ch, x + 200:x + 200 + cw])
+
+
+def test_simd_paths_agree_across_threads():
+    rng = np.random.default_rng(21)
+    gray = make_image(rng, np.uint8, 97, 131, None)
+    rgb = make_image(rng, np.uint8, 90, 110, 3)
+    with pp.Graph() as graph:
+        size = (pp.RandomInteger(20, 140), pp.RandomInteger(20, 140))
+        pp.Output(pp.Resize(pp.Constant(gray), size, "linear"), "gray")
+        pp.Output(pp.Resize(pp.Constant(rgb), size, "cubic"), "cubic")
+        pp.Output(pp.Rotate90(pp.Constant(rgb), pp.RandomInteger(0, 4)), "turn")
+    pipeline = graph.compile(seed=4)
+    one = pipeline.batch(range(24), threads=1)
+    two = pipeline.batch(range(24), threads=2)
+    for label in ("gray", "cubic", "turn"):
+        for a, b in zip(one[label], two[label]):
+            np.testing.assert_array_equal(a, b)
