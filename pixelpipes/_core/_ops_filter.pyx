@@ -55,7 +55,8 @@ from pixelpipes._core._kernel cimport (
     new_tensor,
 )
 from pixelpipes._core._image cimport (
-    ImageView, as_image, new_image, border_index, BORDER_CONSTANT, BORDER_REPLICATE,
+    ImageView, as_image, new_image, border_index, image_dtype_ok, BORDER_CONSTANT,
+    BORDER_REPLICATE, BORDER_WRAP,
     pixel_t, cast_u8, cast_u16, cast_i16,
 )
 
@@ -2573,6 +2574,13 @@ cdef int k_sobel(Frame* f, const Instr* ins) noexcept nogil:
     cdef float ky[40]
     cdef int kw, kh, i, ksx, ksy
     cdef Value* out
+    # a program file carries these: check them again (tables are sized by them)
+    if not ((ksize == 1 or ksize == 3 or ksize == 5 or ksize == 7 or ksize == -1)
+            and 0 <= dx and 0 <= dy and 1 <= dx + dy
+            and (dx + dy == 1 if ksize == -1 else dx < (3 if ksize == 1 else ksize)
+                 and dy < (3 if ksize == 1 else ksize))
+            and image_dtype_ok(out_dtype) and BORDER_CONSTANT <= mode <= BORDER_WRAP):
+        return fail(f, "bad Sobel parameters (ksize, derivative orders, type or border)")
     if as_image(f, arg(f, ins, 0), &im) < 0:
         return -1
     if get_double(f, arg(f, ins, 1), "scale", &scale) < 0:
@@ -2619,6 +2627,10 @@ cdef int k_laplacian(Frame* f, const Instr* ins) noexcept nogil:
     cdef float wk[64]
     cdef int n, i, j
     cdef Value* out
+    # a program file carries these: check them again (tables are sized by them)
+    if not ((ksize == 1 or ksize == 3 or ksize == 5 or ksize == 7)
+            and image_dtype_ok(out_dtype) and BORDER_CONSTANT <= mode <= BORDER_WRAP):
+        return fail(f, "bad Laplacian parameters (ksize, type or border)")
     if as_image(f, arg(f, ins, 0), &im) < 0:
         return -1
     if get_double(f, arg(f, ins, 1), "scale", &scale) < 0:

@@ -38,7 +38,7 @@ from libc.stdint cimport (
     uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uint64_t, uintptr_t,
 )
 from libc.string cimport memcpy, memset
-from libc.math cimport floor, sqrt, ldexp
+from libc.math cimport floor
 
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, ERROR_SIZE, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16,
@@ -53,7 +53,8 @@ from pixelpipes._core._image cimport (
 from pixelpipes._core._interpolation cimport (
     interp_weights, interp_taps, RESIZE_COEF_BITS, RESIZE_COEF_SCALE,
 )
-from pixelpipes._core._random cimport Rng, rng_init, rng_uniform, rng_below, det_log
+from pixelpipes._core._random cimport Rng, rng_init, round_even
+from pixelpipes._core._boxes cimport rrc_box
 
 cdef extern from "_simd.h" nogil:
     # return type of the vectorised row passes: built for AVX2 and the
@@ -616,12 +617,6 @@ ctypedef fused pix_t:
 cdef inline bint isfinite(double x) noexcept nogil:
     return x == x and x - x == 0.0
 
-
-cdef inline double round_even(double x) noexcept nogil:
-    """``x`` rounded half to even (rint in the default rounding mode) for
-    ``|x| < 2**51``, without a libm call: adding and subtracting 1.5 * 2**52
-    leaves exactly the nearest integer."""
-    return (x + 6755399441055744.0) - 6755399441055744.0
 
 
 cdef inline int check_params(Frame* f, const Instr* ins, int nargs, int nip,
@@ -2476,44 +2471,16 @@ cdef int k_image_resized_crop(Frame* f, const Instr* ins) noexcept nogil:
 
 # ---------------------------------------------------------------- random boxes
 
-cdef double det_exp(double x) noexcept nogil:
-    """``exp(x)`` from IEEE basic operations (fdlibm's e_exp.c reduction and
-    polynomial) so that random decisions round the same everywhere; for the
-    modest arguments used here (|x| < 700)."""
-    cdef double ln2hi = 6.93147180369123816490e-01
-    cdef double ln2lo = 1.90821492927058770002e-10
-    cdef double invln2 = 1.44269504088896338700e+00
-    cdef double P1 = 1.66666666666666019037e-01
-    cdef double P2 = -2.77777777770155933842e-03
-    cdef double P3 = 6.61375632143793436117e-05
-    cdef double P4 = -1.65339022054652515390e-06
-    cdef double P5 = 4.13813679705723846039e-08
-    cdef double hi, lo, r, r2, c
-    cdef int k
-    k = <int>(x * invln2 + (-0.5 if x < 0 else 0.5))
-    hi = x - k * ln2hi
-    lo = k * ln2lo
-    r = hi - lo
-    r2 = r * r
-    c = r - r2 * (P1 + r2 * (P2 + r2 * (P3 + r2 * (P4 + r2 * P5))))
-    return ldexp(1.0 - ((lo - (r * c) / (2.0 - c)) - hi), k)
-
-
 cdef int k_image_rrc_box(Frame* f, const Instr* ins) noexcept nogil:
-    """torchvision RandomResizedCrop.get_params: input image; fparams scale
-    low/high, ratio low/high.  Output int64 ``[top, left, height, width]``.
-
-    Up to 10 attempts: area fraction ``s ~ U(scale)``, log aspect
-    ``l ~ U(log ratio)``, ``w = round(sqrt(A s e^l))``, ``h = round(sqrt(A s
-    / e^l))``; accepted when ``0 < w <= W`` and ``0 < h <= H``, then ``top ~
-    U{0..H-h}``, ``left ~ U{0..W-w}``.  Otherwise the centre crop of the
-    whole image clamped to the ratio range."""
+    """torchvision RandomResizedCrop.get_params (``rrc_box`` of _boxes.pxd,
+    which the fused decode + crop kernel draws too): input image; fparams
+    scale low/high, ratio low/high.  Output int64 ``[top, left, height,
+    width]``."""
     cdef ImageView im
     cdef Rng r
-    cdef double s0, s1, r0, r1, l0, l1, area, target, aspect, in_ratio, wf, hf
-    cdef Py_ssize_t H, W, h, w, top, left
+    cdef double s0, s1, r0, r1
+    cdef Py_ssize_t top, left, h, w
     cdef Py_ssize_t shape[1]
-    cdef int attempt
     cdef int64_t* o
     cdef Value* out
     rng_init(&r, f.seed, ins.key, f.sample)
@@ -2527,44 +2494,7 @@ cdef int k_image_rrc_box(Frame* f, const Instr* ins) noexcept nogil:
     r1 = fparam(f, ins, 3)
     if not (0 < s0 <= s1 and isfinite(s1) and 0 < r0 <= r1 and isfinite(r1)):
         return fail(f, BAD_PARAMS)
-    H = im.height
-    W = im.width
-    area = <double>H * W
-    l0 = det_log(r0)
-    l1 = det_log(r1)
-    h = 0
-    w = 0
-    top = -1
-    for attempt in range(10):
-        target = area * (s0 + (s1 - s0) * rng_uniform(&r))
-        aspect = det_exp(l0 + (l1 - l0) * rng_uniform(&r))
-        wf = sqrt(target * aspect)
-        hf = sqrt(target / aspect)
-        if not (wf < 2.0 * W + 1 and hf < 2.0 * H + 1):
-            continue            # far too large (also keeps the rounding valid)
-        w = <Py_ssize_t>round_even(wf)
-        h = <Py_ssize_t>round_even(hf)
-        if 0 < w <= W and 0 < h <= H:
-            top = <Py_ssize_t>rng_below(&r, <uint64_t>(H - h + 1))
-            left = <Py_ssize_t>rng_below(&r, <uint64_t>(W - w + 1))
-            break
-    if top < 0:
-        in_ratio = <double>W / <double>H
-        if in_ratio < r0:
-            w = W
-            h = <Py_ssize_t>round_even(w / r0)
-        elif in_ratio > r1:
-            h = H
-            w = <Py_ssize_t>round_even(h * r1)
-        else:
-            w = W
-            h = H
-        if h < 1:
-            h = 1
-        if w < 1:
-            w = 1
-        top = (H - h) // 2
-        left = (W - w) // 2
+    rrc_box(&r, im.height, im.width, s0, s1, r0, r1, &top, &left, &h, &w)
     shape[0] = 4
     out = new_tensor(f, ins, DT_INT64, 1, shape)
     if out == NULL:
