@@ -344,18 +344,30 @@ def test_program_with_missing_arguments_fails_cleanly():
         assert out["x"].shape == (4,) and out["x"].dtype == np.int64
 
 
-def test_tampered_kernel_parameters_fail_the_sample_not_the_process():
+@pytest.mark.parametrize("make,kernel,index,values,message", [
+    (lambda x: pp.Canny(x, 10, 20), "canny", 0, (1000, 2 ** 40, -3, 4),
+     "aperture must be 3, 5 or 7"),
+    (lambda x: pp.Laplacian(x, 3), "laplacian", 0, (255, 9, -1, 2 ** 40),
+     "bad Laplacian parameters"),
+    (lambda x: pp.Laplacian(x, 3), "laplacian", 2, (99, -1), "bad Laplacian parameters"),
+    (lambda x: pp.Sobel(x, 1, 0), "sobel", 2, (255, 9, 0, -2), "bad Sobel parameters"),
+    (lambda x: pp.Sobel(x, 1, 0), "sobel", 0, (3, 40, -1), "bad Sobel parameters"),
+])
+def test_tampered_kernel_parameters_fail_the_sample_not_the_process(make, kernel, index,
+                                                                     values, message):
     """Parameters a program file carries are checked by the kernels again
-    (found by mutating saved programs: Canny's aperture indexed a table)."""
+    (found by mutating saved programs: Canny indexed a table by its aperture,
+    Laplacian and Sobel sized kernel tables by ksize)."""
     from pixelpipes.program import Program
 
     with pp.Graph() as graph:
         image = pp.GetElement(pp.Constant([np.zeros((8, 8), np.uint8)]), pp.SampleIndex() % 1)
-        pp.Output(pp.Canny(image, 10, 20), "edges")
+        pp.Output(make(image), "out")
     program = graph.compile().program
-    (k,) = [k for k, op in enumerate(program.code) if op.kernel == "canny"]
-    for aperture in (1000, 2 ** 40, -3, 4):
+    (k,) = [k for k, op in enumerate(program.code) if op.kernel == kernel]
+    pp.Pipeline(program).run(0)
+    for value in values:
         broken = Program.from_bytes(program.to_bytes())
-        broken.code[k].iparams[0] = aperture
-        with pytest.raises(pp.ExecutionError, match="aperture must be 3, 5 or 7"):
+        broken.code[k].iparams[index] = value
+        with pytest.raises(pp.ExecutionError, match=message):
             pp.Pipeline(broken).run(0)
