@@ -27,9 +27,19 @@ uint8 linear pixel and the float32 linear pixel of 3-4 channels use SSE2
 helpers of _simd.h that compute exactly what the scalar code computes.  Source coordinates
 are clamped to +-2**28 (NaN counts as -2**28) before any integer conversion,
 so no matrix or map can make a sampler index out of bounds.
+
+Affine warps (``affine_span``) have specialised paths, each giving the bytes
+of the general sampler at ``affine_row``'s coordinates (the coordinates are
+the same doubles, only computed in place): nearest is a gather of offsets
+computed by a vectorised loop; one-channel uint8 linear takes groups of 8
+pixels (AVX2, chosen at run time) or 4 (SSE2) whose taps are all inside; 3-
+and 4-channel uint8 cubic pixels sum their taps with SSE2 (``ppw_cubic_u8_px``).
+The helpers are C in this module; every one does the integer (or exact
+double) steps of the scalar code, so the AVX2 and baseline builds agree.
 """
 
 from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, int64_t, uintptr_t
+from libc.string cimport memcpy
 from libc.math cimport floor, ceil, fabs, exp, cos, sin, lrint, lrintf, M_PI
 
 from pixelpipes._core._kernel cimport (
@@ -57,6 +67,260 @@ cdef extern from "_simd.h" nogil:
     void pp_lin_f32_px(const float* p0, const float* p1, int cn, float fx, float fy, float* d)
     bint pp_lin_u8_gray4(const uint8_t* src, Py_ssize_t rowlen, Py_ssize_t w, Py_ssize_t h,
                          const double* xs, const double* ys, uint8_t* d)
+
+cdef extern from *:
+    """
+    #include "_simd.h"
+    /* One-channel uint8 linear affine warp, the inside of a row: output
+       pixels i = 0, 1, .. at the source coordinate (m0 c + bx, m3 c + by),
+       c = col + i (exactly what affine_row computes), in groups (8 pixels with
+       AVX2, else 4) while a whole group has its 2 x 2 taps inside the h x w
+       source.  The integers are those of pp_lin_u8_gray4 (which the baseline
+       uses); the AVX2 version does the same integer steps on 8 lanes and the
+       same double products (no FMA), so both give the same bytes.  With
+       fill (a constant border), a group whose every pixel has all 2 x 2 taps
+       outside is the border value, as linear_edge gives it.  Returns the
+       number of pixels written (a multiple of the group). */
+    static inline int ppw_far_outside(double x, double y, ptrdiff_t w, ptrdiff_t h) {
+        const double L = 268435456.0;   /* affine_row's clamp, then linear_px_u8's steps */
+        x = x > -L ? x : -L;
+        x = x < L ? x : L;
+        y = y > -L ? y : -L;
+        y = y < L ? y : L;
+        int64_t ix = lrint(x * 2048.0) >> 11, iy = lrint(y * 2048.0) >> 11;
+        return ix < -1 || ix >= w || iy < -1 || iy >= h;
+    }
+    static ptrdiff_t ppw_gray_lin_sse2(const uint8_t* src, ptrdiff_t rowlen, ptrdiff_t w,
+                                       ptrdiff_t h, double m0, double m3, double bx,
+                                       double by, double col, ptrdiff_t n, int fill,
+                                       uint8_t value, uint8_t* d) {
+        double xs[4], ys[4];
+        ptrdiff_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            for (int k = 0; k < 4; k++) {
+                double c = col + (double)(i + k);
+                xs[k] = m0 * c + bx;
+                ys[k] = m3 * c + by;
+            }
+            if (pp_lin_u8_gray4(src, rowlen, w, h, xs, ys, d + i))
+                continue;
+            if (!fill)
+                break;
+            int k = 0;
+            while (k < 4 && ppw_far_outside(xs[k], ys[k], w, h))
+                k++;
+            if (k < 4)
+                break;
+            __builtin_memset(d + i, value, 4);
+        }
+        return i;
+    }
+
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) \\
+        && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
+    #include <immintrin.h>
+    #define PPW_AVX2 1
+    __attribute__((target("avx2"))) static ptrdiff_t ppw_gray_lin_avx2(
+            const uint8_t* src, ptrdiff_t rowlen, ptrdiff_t w, ptrdiff_t h, double m0,
+            double m3, double bx, double by, double col, ptrdiff_t n, int fill, uint8_t value,
+            uint8_t* d) {
+        if (w > (1 << 19) || h > (1 << 19) || rowlen * h > 0x7fffffff)
+            return 0;
+        const __m256i m2 = _mm256_set1_epi32(-2), vw = _mm256_set1_epi32((int32_t)w);
+        const __m256i vh = _mm256_set1_epi32((int32_t)h);
+        const __m256d vm0 = _mm256_set1_pd(m0), vm3 = _mm256_set1_pd(m3);
+        const __m256d vbx = _mm256_set1_pd(bx), vby = _mm256_set1_pd(by);
+        const __m256d lim = _mm256_set1_pd(524288.0), nlim = _mm256_set1_pd(-524288.0);
+        const __m256d s = _mm256_set1_pd(2048.0), four = _mm256_set1_pd(4.0);
+        const __m256i m1 = _mm256_set1_epi32(-1);
+        const __m256i wm1 = _mm256_set1_epi32((int32_t)(w - 1));
+        const __m256i hm1 = _mm256_set1_epi32((int32_t)(h - 1));
+        const __m256i frac = _mm256_set1_epi32(2047), one = _mm256_set1_epi32(2048);
+        const __m256i vstep = _mm256_set1_epi32((int32_t)rowlen);
+        const __m256i eight = _mm256_set1_epi32(8), half = _mm256_set1_epi32(1 << 17);
+        ptrdiff_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            __m256d c0 = _mm256_add_pd(_mm256_set1_pd(col + (double)i),
+                                       _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
+            __m256d c1 = _mm256_add_pd(c0, four);
+            __m256d x0 = _mm256_add_pd(_mm256_mul_pd(vm0, c0), vbx);
+            __m256d x1 = _mm256_add_pd(_mm256_mul_pd(vm0, c1), vbx);
+            __m256d y0 = _mm256_add_pd(_mm256_mul_pd(vm3, c0), vby);
+            __m256d y1 = _mm256_add_pd(_mm256_mul_pd(vm3, c1), vby);
+            __m256d ok = _mm256_and_pd(
+                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(x0, lim, _CMP_LT_OQ),
+                                            _mm256_cmp_pd(x0, nlim, _CMP_GT_OQ)),
+                              _mm256_and_pd(_mm256_cmp_pd(x1, lim, _CMP_LT_OQ),
+                                            _mm256_cmp_pd(x1, nlim, _CMP_GT_OQ))),
+                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y0, lim, _CMP_LT_OQ),
+                                            _mm256_cmp_pd(y0, nlim, _CMP_GT_OQ)),
+                              _mm256_and_pd(_mm256_cmp_pd(y1, lim, _CMP_LT_OQ),
+                                            _mm256_cmp_pd(y1, nlim, _CMP_GT_OQ))));
+            /* beyond +-2**19 the conversion gives a far index or INT_MIN:
+               either way outside, as the clamped scalar steps find it */
+            __m256i X = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(x1, s)),
+                                         _mm256_cvtpd_epi32(_mm256_mul_pd(x0, s)));
+            __m256i Y = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(y1, s)),
+                                         _mm256_cvtpd_epi32(_mm256_mul_pd(y0, s)));
+            __m256i ix = _mm256_srai_epi32(X, 11), iy = _mm256_srai_epi32(Y, 11);
+            __m256i in = _mm256_and_si256(
+                _mm256_and_si256(_mm256_cmpgt_epi32(ix, m1), _mm256_cmpgt_epi32(wm1, ix)),
+                _mm256_and_si256(_mm256_cmpgt_epi32(iy, m1), _mm256_cmpgt_epi32(hm1, iy)));
+            if (_mm256_movemask_pd(ok) != 15 || _mm256_movemask_epi8(in) != -1) {
+                if (!fill)
+                    break;
+                __m256i near = _mm256_and_si256(
+                    _mm256_and_si256(_mm256_cmpgt_epi32(ix, m2), _mm256_cmpgt_epi32(vw, ix)),
+                    _mm256_and_si256(_mm256_cmpgt_epi32(iy, m2), _mm256_cmpgt_epi32(vh, iy)));
+                if (!_mm256_testz_si256(near, near))
+                    break;
+                __builtin_memset(d + i, value, 8);
+                continue;
+            }
+            __m256i wx = _mm256_and_si256(X, frac), wy = _mm256_and_si256(Y, frac);
+            __m256i vwx = _mm256_or_si256(_mm256_sub_epi32(one, wx), _mm256_slli_epi32(wx, 16));
+            __m256i vwy = _mm256_or_si256(_mm256_sub_epi32(one, wy), _mm256_slli_epi32(wy, 16));
+            int32_t a[8];
+            _mm256_storeu_si256((__m256i*)a, _mm256_add_epi32(_mm256_mullo_epi32(iy, vstep), ix));
+            __m128i qa = _mm_setzero_si128(), qb = _mm_setzero_si128();
+            uint16_t q;
+    #define PPW_TAPS(k)                                         \\
+            __builtin_memcpy(&q, src + a[k], 2);                \\
+            qa = _mm_insert_epi16(qa, q, k);                    \\
+            __builtin_memcpy(&q, src + a[k] + rowlen, 2);       \\
+            qb = _mm_insert_epi16(qb, q, k);
+            PPW_TAPS(0) PPW_TAPS(1) PPW_TAPS(2) PPW_TAPS(3)
+            PPW_TAPS(4) PPW_TAPS(5) PPW_TAPS(6) PPW_TAPS(7)
+    #undef PPW_TAPS
+            __m256i pa = _mm256_cvtepu8_epi16(qa), pb = _mm256_cvtepu8_epi16(qb);
+            __m256i t0 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(pa, vwx), eight), 4);
+            __m256i t1 = _mm256_srai_epi32(_mm256_add_epi32(_mm256_madd_epi16(pb, vwx), eight), 4);
+            __m256i t = _mm256_packs_epi32(t0, t1);
+            __m256i r = _mm256_madd_epi16(_mm256_unpacklo_epi16(t, _mm256_srli_si256(t, 8)), vwy);
+            r = _mm256_srai_epi32(_mm256_add_epi32(r, half), 18);
+            r = _mm256_packs_epi32(r, r);
+            r = _mm256_packus_epi16(r, r);
+            uint32_t lo = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(r));
+            uint32_t hi = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(r, 1));
+            __builtin_memcpy(d + i, &lo, 4);
+            __builtin_memcpy(d + i + 4, &hi, 4);
+        }
+        return i;
+    }
+    static int ppw_has_avx2(void) {
+        static int known = -1;      /* racy but idempotent */
+        if (known < 0) {
+            __builtin_cpu_init();
+            known = __builtin_cpu_supports("avx2") ? 1 : 0;
+        }
+        return known;
+    }
+    #else
+    #define PPW_AVX2 0
+    #endif
+
+    /* One uint8 cubic pixel of 3 or 4 channels from the 4 x 4 taps at p (rows
+       rowlen apart) with the Q14 weights wx, wy: per row, the channel sums
+       s = sum_b wx[b] p[b] in int32 (two pmaddwd over (p_b, p_b+1) pairs, the
+       integers of the scalar loop), then acc = sum_a wy[a] s_a in double,
+       where every product (< 2**38) and sum (< 2**40) is an exact integer, so
+       acc is the scalar loop's int64; the result is floor(acc / 2**28 + 1/2)
+       clamped (truncation equals floor wherever the clamp does not give 0). */
+    static inline void ppw_cubic_u8_px(const uint8_t* p, ptrdiff_t rowlen, int cn,
+                                       const int32_t* wx, const int32_t* wy, uint8_t* d) {
+    #if PP_SSE2
+        const __m128i z = _mm_setzero_si128();
+        const __m128i w01 = _mm_set1_epi32((int32_t)(((uint32_t)wx[1] << 16) | (uint16_t)wx[0]));
+        const __m128i w23 = _mm_set1_epi32((int32_t)(((uint32_t)wx[3] << 16) | (uint16_t)wx[2]));
+        __m128d a01 = _mm_setzero_pd(), a23 = _mm_setzero_pd();
+        for (int a = 0; a < 4; a++) {
+            const uint8_t* r = p + a * rowlen;
+            __m128i v, lo, hi;
+            if (cn == 3) {
+                uint64_t q8;
+                uint32_t q4;
+                __builtin_memcpy(&q8, r, 8);
+                __builtin_memcpy(&q4, r + 8, 4);
+                v = _mm_unpacklo_epi64(_mm_cvtsi64_si128((int64_t)q8), _mm_cvtsi32_si128((int32_t)q4));
+                lo = _mm_unpacklo_epi8(v, z);                       /* p0 at 0, p1 at 3 */
+                hi = _mm_unpacklo_epi8(_mm_srli_si128(v, 6), z);    /* p2 at 0, p3 at 3 */
+                lo = _mm_unpacklo_epi16(lo, _mm_srli_si128(lo, 6));
+                hi = _mm_unpacklo_epi16(hi, _mm_srli_si128(hi, 6));
+            } else {
+                v = _mm_loadu_si128((const __m128i*)r);
+                lo = _mm_unpacklo_epi8(v, z);                       /* p0 at 0, p1 at 4 */
+                hi = _mm_unpackhi_epi8(v, z);
+                lo = _mm_unpacklo_epi16(lo, _mm_srli_si128(lo, 8));
+                hi = _mm_unpacklo_epi16(hi, _mm_srli_si128(hi, 8));
+            }
+            __m128i sum = _mm_add_epi32(_mm_madd_epi16(lo, w01), _mm_madd_epi16(hi, w23));
+            __m128d wa = _mm_set1_pd((double)wy[a]);
+            a01 = _mm_add_pd(a01, _mm_mul_pd(_mm_cvtepi32_pd(sum), wa));
+            a23 = _mm_add_pd(a23, _mm_mul_pd(_mm_cvtepi32_pd(_mm_srli_si128(sum, 8)), wa));
+        }
+        const __m128d half = _mm_set1_pd(134217728.0), scale = _mm_set1_pd(1.0 / 268435456.0);
+        __m128i i01 = _mm_cvttpd_epi32(_mm_mul_pd(_mm_add_pd(a01, half), scale));
+        __m128i i23 = _mm_cvttpd_epi32(_mm_mul_pd(_mm_add_pd(a23, half), scale));
+        __m128i r = _mm_unpacklo_epi64(i01, i23);
+        r = _mm_packs_epi32(r, r);
+        uint32_t out = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(r, r));
+        __builtin_memcpy(d, &out, cn);
+    #else
+        for (int c = 0; c < cn; c++) {
+            int64_t acc = 0;
+            for (int a = 0; a < 4; a++) {
+                int32_t s = 0;
+                for (int b = 0; b < 4; b++)
+                    s += wx[b] * p[a * rowlen + c + b * cn];
+                acc += (int64_t)wy[a] * s;
+            }
+            acc = (acc + ((int64_t)1 << 27)) >> 28;
+            d[c] = (uint8_t)(acc < 0 ? 0 : (acc > 255 ? 255 : acc));
+        }
+    #endif
+    }
+
+    /* Nearest, affine: element offsets iy rowlen + ix cn of the source pixels
+       of output pixels i < n (column col + i), -1 where the pixel is outside
+       the w x h source or the coordinate is beyond +-2**28 (there the caller
+       uses the general path).  ix = round half to even as lrint does (adding
+       and subtracting 1.5 * 2**52), so the same pixels as nearest_row; a
+       plain loop that GCC vectorises in both clones.  Needs h rowlen < 2**31. */
+    __attribute__((optimize("no-trapping-math"))) PP_CLONES
+    static void ppw_nearest_offsets(double m0, double m3, double bx, double by, double col,
+                                    int n, int w, int h, int rowlen, int cn, int32_t* off) {
+        const double R = 6755399441055744.0, L = 268435456.0;
+        for (int i = 0; i < n; i++) {
+            double c = col + (double)i;
+            double x = m0 * c + bx, y = m3 * c + by;
+            double ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+            int far = !(ax < L) | !(ay < L);
+            x = far ? 0.0 : x;
+            y = far ? 0.0 : y;
+            int ix = (int)((x + R) - R), iy = (int)((y + R) - R);
+            int out = far | ((unsigned)ix >= (unsigned)w) | ((unsigned)iy >= (unsigned)h);
+            off[i] = out ? -1 : iy * rowlen + ix * cn;
+        }
+    }
+
+    static ptrdiff_t ppw_gray_lin(const uint8_t* src, ptrdiff_t rowlen, ptrdiff_t w,
+                                  ptrdiff_t h, double m0, double m3, double bx, double by,
+                                  double col, ptrdiff_t n, int fill, uint8_t value,
+                                  uint8_t* d) {
+    #if PPW_AVX2
+        if (ppw_has_avx2())
+            return ppw_gray_lin_avx2(src, rowlen, w, h, m0, m3, bx, by, col, n, fill, value, d);
+    #endif
+        return ppw_gray_lin_sse2(src, rowlen, w, h, m0, m3, bx, by, col, n, fill, value, d);
+    }
+    """
+    void ppw_cubic_u8_px(const uint8_t* p, Py_ssize_t rowlen, int cn, const int32_t* wx,
+                         const int32_t* wy, uint8_t* d) noexcept nogil
+    void ppw_nearest_offsets(double m0, double m3, double bx, double by, double col, int n,
+                             int w, int h, int rowlen, int cn, int32_t* off) noexcept nogil
+    Py_ssize_t ppw_gray_lin(const uint8_t* src, Py_ssize_t rowlen, Py_ssize_t w, Py_ssize_t h,
+                            double m0, double m3, double bx, double by, double col,
+                            Py_ssize_t n, int fill, uint8_t value, uint8_t* d) noexcept nogil
 
 cdef double COORD_LIMIT = 268435456.0           # 2**28
 cdef Py_ssize_t MAX_PIXELS = (<Py_ssize_t>1) << 31
@@ -257,18 +521,86 @@ cdef inline void nearest_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_
         dst += cn
 
 
-cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
-                            int border, const pixel_t* bv, const double* xs, const double* ys,
-                            Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
+cdef inline void nearest_affine_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w,
+                                    Py_ssize_t rowlen, int border, const pixel_t* bv,
+                                    const double* m, double bx, double by, double col,
+                                    const int32_t* off, Py_ssize_t n, pixel_t* dst,
+                                    chan_t tag) noexcept nogil:
+    """``nearest_row`` at the coordinates of ``affine_row`` (column ``col + i``)
+    as a gather of the offsets ``off`` (``ppw_nearest_offsets``; -1: the
+    pixel as ``nearest_row`` takes it).  3-byte pixels move as one 4-byte
+    word whose 4th byte the next pixel overwrites (not for the last pixel of
+    the row, nor from the last pixel of the source)."""
     cdef Py_ssize_t cn = channels(tag)
-    cdef Py_ssize_t i, c, ix, iy, x0, x1, y0, y1
-    cdef float fx, fy, v0, v1
-    cdef const pixel_t* p0
-    cdef const pixel_t* p1
+    cdef Py_ssize_t i, c, ix, iy, o
+    cdef Py_ssize_t last = (h - 1) * rowlen + (w - 1) * cn
+    cdef double x
+    cdef const pixel_t* p
+    for i in range(n):
+        o = off[i]
+        if o >= 0:
+            p = src + o
+            if pixel_t is uint8_t and chan_t is int:
+                if o < last and i + 1 < n:
+                    memcpy(dst, p, 4)
+                    dst += 3
+                    continue
+        else:
+            x = col + <double>i
+            ix = lrint(clamp_coord(m[0] * x + bx))
+            iy = lrint(clamp_coord(m[3] * x + by))
+            p = tap(src, rowlen, cn, border_index(iy, h, border), border_index(ix, w, border), bv)
+        for c in range(cn):
+            dst[c] = p[c]
+        dst += cn
+
+
+cdef inline void linear_edge(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                             int border, const pixel_t* bv, Py_ssize_t ix, Py_ssize_t iy,
+                             float fx, float fy, int32_t wx, int32_t wy, pixel_t* dst,
+                             chan_t tag) noexcept nogil:
+    """A linear pixel whose 2 x 2 taps at (iy, ix) are not all inside: the
+    border value when all four are outside a constant border, else the taps
+    through ``border_index``, weighted as the inside pixels are (uint8: the
+    fixed point of ``pp_lin_u8_px`` with ``wx``, ``wy``; other types: float
+    with ``fx``, ``fy``)."""
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t c, x0, x1, y0, y1
+    cdef float v0, v1
     cdef const pixel_t* q00
     cdef const pixel_t* q01
     cdef const pixel_t* q10
     cdef const pixel_t* q11
+    if border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
+        for c in range(cn):
+            dst[c] = bv[c]
+        return
+    x0 = border_index(ix, w, border)
+    x1 = border_index(ix + 1, w, border)
+    y0 = border_index(iy, h, border)
+    y1 = border_index(iy + 1, h, border)
+    q00 = tap(src, rowlen, cn, y0, x0, bv)
+    q01 = tap(src, rowlen, cn, y0, x1, bv)
+    q10 = tap(src, rowlen, cn, y1, x0, bv)
+    q11 = tap(src, rowlen, cn, y1, x1, bv)
+    for c in range(cn):
+        if pixel_t is uint8_t:
+            dst[c] = pp_lin_final(pp_lin_q7(q00[c], q01[c], wx), pp_lin_q7(q10[c], q11[c], wx),
+                                  wy)
+        else:
+            v0 = q00[c] + fx * (<float>q01[c] - <float>q00[c])
+            v1 = q10[c] + fx * (<float>q11[c] - <float>q10[c])
+            put(dst + c, v0 + fy * (v1 - v0))
+
+
+cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_ssize_t rowlen,
+                            int border, const pixel_t* bv, const double* xs, const double* ys,
+                            Py_ssize_t n, pixel_t* dst, chan_t tag) noexcept nogil:
+    cdef Py_ssize_t cn = channels(tag)
+    cdef Py_ssize_t i, c, ix, iy
+    cdef float fx, fy, v0, v1
+    cdef const pixel_t* p0
+    cdef const pixel_t* p1
     for i in range(n):
         ix = ifloor(xs[i])
         iy = ifloor(ys[i])
@@ -288,22 +620,8 @@ cdef inline void linear_row(const pixel_t* src, Py_ssize_t h, Py_ssize_t w, Py_s
                 v0 = p0[c] + fx * (<float>p0[c + cn] - <float>p0[c])
                 v1 = p1[c] + fx * (<float>p1[c + cn] - <float>p1[c])
                 put(dst + c, v0 + fy * (v1 - v0))
-        elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
-            for c in range(cn):
-                dst[c] = bv[c]
         else:
-            x0 = border_index(ix, w, border)
-            x1 = border_index(ix + 1, w, border)
-            y0 = border_index(iy, h, border)
-            y1 = border_index(iy + 1, h, border)
-            q00 = tap(src, rowlen, cn, y0, x0, bv)
-            q01 = tap(src, rowlen, cn, y0, x1, bv)
-            q10 = tap(src, rowlen, cn, y1, x0, bv)
-            q11 = tap(src, rowlen, cn, y1, x1, bv)
-            for c in range(cn):
-                v0 = q00[c] + fx * (<float>q01[c] - <float>q00[c])
-                v1 = q10[c] + fx * (<float>q11[c] - <float>q10[c])
-                put(dst + c, v0 + fy * (v1 - v0))
+            linear_edge(src, h, w, rowlen, border, bv, ix, iy, fx, fy, 0, 0, dst, tag)
         dst += cn
 
 
@@ -382,13 +700,9 @@ cdef inline void linear_px_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
                               double y, uint8_t* dst, chan_t tag) noexcept nogil:
     """One pixel of ``linear_row_u8``."""
     cdef Py_ssize_t cn = channels(tag)
-    cdef Py_ssize_t c, ix, iy, x0, x1, y0, y1, X, Y
-    cdef int wx, wy
+    cdef Py_ssize_t ix, iy, X, Y
+    cdef int32_t wx, wy
     cdef const uint8_t* p0
-    cdef const uint8_t* q00
-    cdef const uint8_t* q01
-    cdef const uint8_t* q10
-    cdef const uint8_t* q11
     X = lrint(x * LIN_ONE)
     Y = lrint(y * LIN_ONE)
     ix = X >> LIN_BITS
@@ -398,20 +712,8 @@ cdef inline void linear_px_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
     if <size_t>ix < <size_t>(w - 1) and <size_t>iy < <size_t>(h - 1):
         p0 = src + iy * rowlen + ix * cn
         pp_lin_u8_px(p0, p0 + rowlen, <int>cn, wx, wy, dst)
-    elif border == BORDER_CONSTANT and (ix < -1 or ix >= w or iy < -1 or iy >= h):
-        for c in range(cn):
-            dst[c] = bv[c]
     else:
-        x0 = border_index(ix, w, border)
-        x1 = border_index(ix + 1, w, border)
-        y0 = border_index(iy, h, border)
-        y1 = border_index(iy + 1, h, border)
-        q00 = tap(src, rowlen, cn, y0, x0, bv)
-        q01 = tap(src, rowlen, cn, y0, x1, bv)
-        q10 = tap(src, rowlen, cn, y1, x0, bv)
-        q11 = tap(src, rowlen, cn, y1, x1, bv)
-        for c in range(cn):
-            dst[c] = pp_lin_final(pp_lin_q7(q00[c], q01[c], wx), pp_lin_q7(q10[c], q11[c], wx), wy)
+        linear_edge(src, h, w, rowlen, border, bv, ix, iy, 0.0, 0.0, wx, wy, dst, tag)
 
 
 cdef inline void linear_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w,
@@ -476,6 +778,10 @@ cdef inline void taps_row_u8(const uint8_t* src, Py_ssize_t h, Py_ssize_t w, Py_
         iy -= off
         if ix >= 0 and iy >= 0 and ix + k <= w and iy + k <= h:
             p = src + iy * rowlen + ix * cn
+            if k == 4 and (cn == 3 or cn == 4):
+                ppw_cubic_u8_px(p, rowlen, <int>cn, wx, wy, dst)
+                dst += cn
+                continue
             for c in range(cn):
                 acc[c] = 0
             for a in range(k):
@@ -525,6 +831,24 @@ cdef void sample_row_cn(const pixel_t* src, const Sampler* s, const double* xs,
         taps_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn, k8)
     else:
         linear_row(src, s.h, s.w, s.step, s.border, bv, xs, ys, n, dst, cn)
+
+
+cdef void nearest_affine_t(const pixel_t* src, const Sampler* s, const double* m,
+                           double bx, double by, double col, const int32_t* off,
+                           Py_ssize_t n, pixel_t* dst) noexcept nogil:
+    cdef const pixel_t* bv = <const pixel_t*>s.bv_store
+    cdef char c1 = 0
+    cdef short c2 = 0
+    cdef int c3 = 0
+    cdef long long c4 = 0
+    if s.cn == 1:
+        nearest_affine_row(src, s.h, s.w, s.step, s.border, bv, m, bx, by, col, off, n, dst, c1)
+    elif s.cn == 3:
+        nearest_affine_row(src, s.h, s.w, s.step, s.border, bv, m, bx, by, col, off, n, dst, c3)
+    elif s.cn == 4:
+        nearest_affine_row(src, s.h, s.w, s.step, s.border, bv, m, bx, by, col, off, n, dst, c4)
+    else:
+        nearest_affine_row(src, s.h, s.w, s.step, s.border, bv, m, bx, by, col, off, n, dst, c2)
 
 
 cdef void sample_row_t(const pixel_t* src, const Sampler* s, const double* xs, const double* ys,
@@ -728,10 +1052,58 @@ cdef cloned_void perspective_row(const double* m, Py_ssize_t y, Py_ssize_t x0, P
         ys[i] = clamp_coord((m3 * (fx0 + <double>i) + by) * iw)
 
 
+cdef void affine_span(const Sampler* s, const double* m, Py_ssize_t y, Py_ssize_t x0,
+                      Py_ssize_t n, double* xs, double* ys, char* dst) noexcept nogil:
+    """Output pixels ``x0 .. x0 + n - 1`` of row ``y`` of an affine warp
+    (``xs``, ``ys``: room for ``n`` coordinates).  Nearest gathers at the
+    offsets of ``ppw_nearest_offsets``; one-channel uint8 linear runs
+    ``ppw_gray_lin`` over the inside of the row (and over a constant border
+    far outside) and the general sampler elsewhere; the rest fill the coordinates and run the general sampler.
+    All give the bytes of the general sampler at ``affine_row``'s
+    coordinates."""
+    cdef Py_ssize_t i = 0, e
+    cdef double bx = m[1] * y + m[2]
+    cdef double by = m[4] * y + m[5]
+    cdef int32_t* off = <int32_t*>xs
+    if s.interp == INTERP_NEAREST and s.h * s.step < 2147483647 and s.w < 2147483647:
+        ppw_nearest_offsets(m[0], m[3], bx, by, <double>x0, <int>n, <int>s.w, <int>s.h,
+                            <int>s.step, <int>s.cn, off)
+        if s.dtype == DT_UINT8:
+            nearest_affine_t(<const uint8_t*>s.src, s, m, bx, by, <double>x0, off, n,
+                             <uint8_t*>dst)
+        elif s.dtype == DT_UINT16:
+            nearest_affine_t(<const uint16_t*>s.src, s, m, bx, by, <double>x0, off, n,
+                             <uint16_t*>dst)
+        elif s.dtype == DT_INT16:
+            nearest_affine_t(<const int16_t*>s.src, s, m, bx, by, <double>x0, off, n,
+                             <int16_t*>dst)
+        else:
+            nearest_affine_t(<const float*>s.src, s, m, bx, by, <double>x0, off, n,
+                             <float*>dst)
+        return
+    if s.dtype == DT_UINT8 and s.cn == 1 and s.interp == INTERP_LINEAR:
+        while i < n:
+            i += ppw_gray_lin(<const uint8_t*>s.src, s.step, s.w, s.h, m[0], m[3], bx, by,
+                              <double>(x0 + i), n - i, s.border == BORDER_CONSTANT,
+                              (<const uint8_t*>s.bv_store)[0], <uint8_t*>dst + i)
+            if i >= n:
+                break
+            e = i + 8 if i + 8 < n else n
+            affine_row(m, y, x0 + i, e - i, False, xs, ys)
+            sample_row(s, xs, ys, e - i, dst + i)
+            i = e
+        return
+    affine_row(m, y, x0, n, s.interp == INTERP_LANCZOS, xs, ys)
+    sample_row(s, xs, ys, n, dst)
+
+
 # Warps run over tiles of the output, so that the source pixels a tile reads
 # (a sheared or rotated patch) stay in cache from one output row to the next.
+# One-byte pixels take wider tiles: a tile row of 32 of them is too short for
+# its per-call cost.
 cdef enum:
     TILE_W = 32
+    TILE_W_BYTE = 128
     TILE_H = 64
 
 
@@ -755,7 +1127,12 @@ cdef int warp_window(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
         return -1
     # nearest reads one source pixel per output pixel: whole rows (the
     # per-call cost of narrow tiles outweighs their cache gain there)
-    tw = dw if s.interp == INTERP_NEAREST else TILE_W
+    if s.interp == INTERP_NEAREST:
+        tw = dw
+    elif dtype == DT_UINT8 and cn == 1:
+        tw = TILE_W_BYTE
+    else:
+        tw = TILE_W
     xs = <double*>scratch(f, 0, <size_t>(2 * tw) * sizeof(double))
     if xs == NULL:
         return -1
@@ -769,9 +1146,9 @@ cdef int warp_window(Frame* f, const char* src, Py_ssize_t sstep, Py_ssize_t sh,
             for y in range(ty * TILE_H, (ty + 1) * TILE_H if (ty + 1) * TILE_H < dh else dh):
                 if perspective:
                     perspective_row(inv, y, x0, n, xs, ys)
+                    sample_row(&s, xs, ys, n, dst + y * rowbytes + x0 * psize)
                 else:
-                    affine_row(inv, y, x0, n, s.interp == INTERP_LANCZOS, xs, ys)
-                sample_row(&s, xs, ys, n, dst + y * rowbytes + x0 * psize)
+                    affine_span(&s, inv, y, x0, n, xs, ys, dst + y * rowbytes + x0 * psize)
     return 0
 
 
