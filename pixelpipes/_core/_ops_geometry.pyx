@@ -338,15 +338,6 @@ cdef extern from * nogil:
        pp_hfin2_u8: pp_hfin_u8 two pixels per 256-bit vector (AVX2), the
        same float operations lane by lane; ``a4`` holds each weight 4 times,
        by pairs of pixels: ``a4[8 (K p + k) + 4 j + c] = a[K (2 p + j) + k]``. */
-    static inline int pp_has_avx2(void) {
-        static int known = -1;      /* racy but idempotent, as pp_has_ssse3 */
-        if (known < 0) {
-            __builtin_cpu_init();
-            known = __builtin_cpu_supports("avx2") ? 1 : 0;
-        }
-        return known;
-    }
-
     /* the int16 pair (a, b) as one int32 lane, for pmaddwd */
     static inline int32_t pp_pair16(int16_t a, int16_t b) {
         return (int32_t)((uint16_t)a | ((uint32_t)(uint16_t)b << 16));

@@ -207,14 +207,6 @@ cdef extern from *:
         }
         return i;
     }
-    static int ppw_has_avx2(void) {
-        static int known = -1;      /* racy but idempotent */
-        if (known < 0) {
-            __builtin_cpu_init();
-            known = __builtin_cpu_supports("avx2") ? 1 : 0;
-        }
-        return known;
-    }
     #else
     #define PPW_AVX2 0
     #endif
@@ -308,7 +300,7 @@ cdef extern from *:
                                   double col, ptrdiff_t n, int fill, uint8_t value,
                                   uint8_t* d) {
     #if PPW_AVX2
-        if (ppw_has_avx2())
+        if (pp_has_avx2())
             return ppw_gray_lin_avx2(src, rowlen, w, h, m0, m3, bx, by, col, n, fill, value, d);
     #endif
         return ppw_gray_lin_sse2(src, rowlen, w, h, m0, m3, bx, by, col, n, fill, value, d);

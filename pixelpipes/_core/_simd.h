@@ -397,11 +397,22 @@ __attribute__((target("ssse3"))) static ptrdiff_t pp_reverse3_ssse3(uint8_t* dst
     return i;           /* the first pixel not written */
 }
 
+/* Run-time CPU checks for hand-written SIMD paths (each path gives the same
+ * bytes as the portable code it replaces).  Racy but idempotent: every thread
+ * stores the same answer. */
 static inline int pp_has_ssse3(void) {
-    static int known = -1;      /* racy but idempotent: every thread stores the same */
+    static int known = -1;
     if (known < 0) {
         __builtin_cpu_init();
         known = __builtin_cpu_supports("ssse3") ? 1 : 0;
+    }
+    return known;
+}
+static inline int pp_has_avx2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
     }
     return known;
 }
