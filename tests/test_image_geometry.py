@@ -795,3 +795,43 @@ def test_simd_paths_agree_across_threads():
     for label in ("gray", "cubic", "turn"):
         for a, b in zip(one[label], two[label]):
             np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), h=st.integers(1, 40), w=st.integers(1, 140),
+       channels=st.sampled_from([None, 1, 2, 3, 4]),
+       interpolation=st.sampled_from(["linear", "area"]), by_factor=st.booleans())
+def test_uint8_halving_is_rounded_block_mean(seed, h, w, channels, interpolation, by_factor):
+    # An exact 2x uint8 shrink (linear or area) is the 2 x 2 mean rounded
+    # half up; 1-, 3- and 4-channel rows take pshufb/pmaddubsw blocks of 32
+    # or 48 bytes, the ragged ends (and 2 channels) the scalar loop.
+    image = make_image(np.random.default_rng(seed), np.uint8, 2 * h, 2 * w + by_factor,
+                       channels)
+    if by_factor:       # odd width: a last column of one pixel pair per row
+        out = run(image, lambda x: pp.Scale(x, 0.5, interpolation))
+        ref = cv2.resize(image, None, fx=0.5, fy=0.5,
+                         interpolation=INTERPOLATIONS[interpolation])
+        assert_close(out, like(ref, image))
+        out = out[:, :w]
+    else:
+        out = run(image, lambda x: pp.Resize(x, (h, w), interpolation))
+        ref = like(cv2.resize(image, (w, h), interpolation=INTERPOLATIONS[interpolation]), image)
+        if channels == 2:       # OpenCV's scalar 2-channel loop rounds otherwise
+            assert_close(out, ref)
+        else:
+            np.testing.assert_array_equal(out, ref)
+    blocks = image[:, :2 * w].reshape(h, 2, w, 2, -1).astype(np.int32).sum(axis=(1, 3))
+    np.testing.assert_array_equal(out.reshape(h, w, -1), (blocks + 2) >> 2)
+
+
+def test_uint8_halving_threads_agree():
+    rng = np.random.default_rng(5)
+    images = {c: make_image(rng, np.uint8, 64, 122, c) for c in (None, 3, 4)}
+    with pp.Graph() as graph:
+        for c, image in images.items():
+            pp.Output(pp.Resize(pp.Constant(image), (32, 61), "linear"), f"c{c}")
+    pipeline = graph.compile(seed=2, optimize=False)
+    one = pipeline.batch(range(4), threads=1)
+    two = pipeline.batch(range(4), threads=2)
+    for c in images:
+        np.testing.assert_array_equal(one[f"c{c}"], two[f"c{c}"])

@@ -16,7 +16,9 @@ baseline (SSE2) lacks, so they are declared ``cloned_void`` (or
 ``shuffle_void``): GCC on Linux builds them for AVX2 (AVX) and for the
 baseline and picks one at load time (``target_clones``).  The clones
 compute the same bits: the build forbids floating-point contraction, and
-nothing here reassociates.
+nothing here reassociates.  Two loops are written in C intrinsics (uint8
+RGB2Gray with SSSE3, uint8 HSV2RGB with AVX2), chosen at run time and giving
+the bytes of the loops they replace.
 """
 
 from libc.stdint cimport (
@@ -97,15 +99,105 @@ cdef extern from *:
             return pp_gray_u8_ssse3(s, d, n, cn, c0, c1, c2);
         return 0;
     }
+    /* OpenCV's HSV2RGB_b as hsv_to_rgb_u8, 8 pixels per AVX2 iteration with
+       the same float operations lane by lane (mul, sub, floor, truncation).
+       Each channel's coefficient c in v (1 - s c) is 0, 1 or ff (f or 1 - f,
+       by the sector's parity), looked up by sector with vpermps from tables
+       of the scalar code's bit masks; a blend gives exactly the value of its
+       ``A + B ff`` (A, B in {0, 1}, never both 1).  Results are narrowed to
+       their low bytes, as the scalar casts.  Returns the number of pixels
+       done; blocks read 24 bytes and write 28 (4 rewritten next). */
+    static inline void pp_hsv_table(int bits, float one, float* t) {
+        for (int k = 0; k < 8; k++)
+            t[k] = k < 6 && ((bits >> k) & 1) ? one : 0.0f;
+    }
+
+    __attribute__((target("avx2"))) static ptrdiff_t pp_hsv2rgb_u8_avx2(
+            const uint8_t* s, uint8_t* d, ptrdiff_t n, int bidx) {
+        float tab[6][8];
+        /* A (value 1) and B (use ff) sets of b, g, r, as in hsv_coeffs */
+        static const int bits[6] = {0x03, 0x24, 0x30, 0x09, 0x0C, 0x12};
+        for (int k = 0; k < 6; k++) {
+            if (k & 1) {
+                int32_t all = -1;
+                float m;
+                __builtin_memcpy(&m, &all, 4);
+                pp_hsv_table(bits[k], m, tab[k]);
+            } else {
+                pp_hsv_table(bits[k], 1.0f, tab[k]);
+            }
+        }
+        const __m256 ab = _mm256_loadu_ps(tab[0]), bb = _mm256_loadu_ps(tab[1]);
+        const __m256 ag = _mm256_loadu_ps(tab[2]), bg = _mm256_loadu_ps(tab[3]);
+        const __m256 ar = _mm256_loadu_ps(tab[4]), br = _mm256_loadu_ps(tab[5]);
+        const __m256 inv255 = _mm256_set1_ps((float)(1.0 / 255.0));
+        const __m256 hscale = _mm256_set1_ps(6.0f / 180.0f);
+        const __m256 six = _mm256_set1_ps(6.0f), one = _mm256_set1_ps(1.0f);
+        const __m256 f255 = _mm256_set1_ps(255.0f);
+        const __m256i low = _mm256_set1_epi32(0xFF), oddbit = _mm256_set1_epi32(1);
+        const __m128i mlo = _mm_setr_epi8(0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, -1, -1, -1, -1);
+        const __m128i mhi = _mm_setr_epi8(4, 7, 10, 13, 5, 8, 11, 14, 6, 9, 12, 15,
+                                          -1, -1, -1, -1);
+        const __m256i narrow = _mm256_setr_epi8(
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+        ptrdiff_t i = 0;
+        for (; i + 10 <= n; i += 8) {
+            const uint8_t* p = s + 3 * i;
+            __m128i a = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)p), mlo);
+            __m128i b = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 8)), mhi);
+            __m128i hs = _mm_unpacklo_epi32(a, b), vv = _mm_unpackhi_epi32(a, b);
+            __m256 hf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hs));
+            __m256 sf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hs, 8)));
+            __m256 vf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(vv));
+            __m256 sat = _mm256_mul_ps(sf, inv255), v = _mm256_mul_ps(vf, inv255);
+            __m256 frac = _mm256_mul_ps(hf, hscale);
+            frac = _mm256_blendv_ps(frac, _mm256_sub_ps(frac, six),
+                                    _mm256_cmp_ps(frac, six, _CMP_GE_OQ));
+            __m256 fs = _mm256_floor_ps(frac);
+            __m256i sector = _mm256_cvttps_epi32(fs);
+            frac = _mm256_sub_ps(frac, fs);
+            __m256 odd = _mm256_castsi256_ps(_mm256_cmpeq_epi32(
+                _mm256_and_si256(sector, oddbit), oddbit));
+            __m256 ff = _mm256_blendv_ps(_mm256_sub_ps(one, frac), frac, odd);
+    #define PP_HSV_CHANNEL(A, B) _mm256_and_si256(_mm256_cvttps_epi32(_mm256_mul_ps(   \
+                _mm256_mul_ps(v, _mm256_sub_ps(one, _mm256_mul_ps(sat, _mm256_blendv_ps(  \
+                    _mm256_permutevar8x32_ps(A, sector), ff,                           \
+                    _mm256_permutevar8x32_ps(B, sector))))), f255)), low)
+            __m256i cb = PP_HSV_CHANNEL(ab, bb);
+            __m256i cg = PP_HSV_CHANNEL(ag, bg);
+            __m256i cr = PP_HSV_CHANNEL(ar, br);
+    #undef PP_HSV_CHANNEL
+            __m256i c0 = bidx == 0 ? cb : cr, c2 = bidx == 0 ? cr : cb;
+            __m256i px = _mm256_or_si256(_mm256_or_si256(c0, _mm256_slli_epi32(cg, 8)),
+                                         _mm256_slli_epi32(c2, 16));
+            px = _mm256_shuffle_epi8(px, narrow);
+            uint8_t* q = d + 3 * i;
+            _mm_storeu_si128((__m128i*)q, _mm256_castsi256_si128(px));
+            _mm_storeu_si128((__m128i*)(q + 12), _mm256_extracti128_si256(px, 1));
+        }
+        return i;
+    }
+    static ptrdiff_t pp_hsv2rgb_u8(const uint8_t* s, uint8_t* d, ptrdiff_t n, int bidx) {
+        if (pp_has_avx2())
+            return pp_hsv2rgb_u8_avx2(s, d, n, bidx);
+        return 0;
+    }
     #else
     static ptrdiff_t pp_gray_u8(const uint8_t* s, uint8_t* d, ptrdiff_t n, ptrdiff_t cn,
                                 int c0, int c1, int c2) {
+        return 0;
+    }
+    static ptrdiff_t pp_hsv2rgb_u8(const uint8_t* s, uint8_t* d, ptrdiff_t n, int bidx) {
         return 0;
     }
     #endif
     """
     Py_ssize_t pp_gray_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, Py_ssize_t cn,
                           int c0, int c1, int c2) nogil
+    # hsv_to_rgb_u8 8 pixels per AVX2 iteration (the same bytes); returns the
+    # number of pixels done (0 without AVX2)
+    Py_ssize_t pp_hsv2rgb_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int bidx) nogil
 
 cdef extern from "_simd.h" nogil:
     # hot loops: AVX2 and baseline clones, chosen at load time (see _simd.h)
@@ -538,7 +630,7 @@ cdef cloned_void hsv_to_rgb_u8(const uint8_t* s, uint8_t* d, Py_ssize_t n, int b
     if bidx == 2:
         ob = &c2[0]
         orr = &c0[0]
-    i0 = 0
+    i0 = pp_hsv2rgb_u8(s, d, n, bidx)
     while i0 < n:
         m = n - i0 if n - i0 < HSV_CHUNK else HSV_CHUNK
         sp = s + 3 * i0

@@ -26,8 +26,10 @@ Wider paths, in C below, chosen at run time by what the CPU has and giving
 the same bytes as the paths they replace: one-channel uint8 linear rows 8
 outputs per window load and pshufb (SSSE3), uint8 cubic rows combined in
 int32 (pmaddwd; the float sums exactly) and filtered two pixels per AVX2
-vector, quarter turns of 3- and 4-byte pixels in 4 x 4 blocks, flips of 1-,
-2- and 4-byte pixels 16 bytes at a time, and row copies in 32-byte moves.
+vector, uint8 2 x 2 means (exact halvings) of 1-, 3- and 4-channel rows by
+pshufb and pmaddubsw, quarter turns of 3- and 4-byte pixels in 4 x 4 blocks,
+flips of 1-, 2- and 4-byte pixels 16 bytes at a time, and row copies in
+32-byte moves.
 
 Pixels are moved as units of 1 to 16 bytes (``pix_t``), so flips, crops,
 transposition and nearest resizing are one code path per pixel size, not per
@@ -505,6 +507,71 @@ cdef extern from * nogil:
             __builtin_memcpy(d, s, n);
     }
 
+    /* ---- uint8 2 x 2 means (exact halving) -------------------------------
+       d = (a + b + c + e + 2) >> 2 of each element's 2 x 2 block, as the
+       scalar halve_row.  Elements to add are made neighbours by pshufb (3-
+       and 4-channel pixels) and pmaddubsw with ones sums each pair of a row
+       into 16-bit lanes (at most 510), the two rows then added.  Returns the
+       number of output pixels written; the caller does the rest. */
+    static inline __attribute__((always_inline, target("ssse3"))) __m128i pp_halve_pair(
+            __m128i a, __m128i b, __m128i m, __m128i ones, __m128i two) {
+        __m128i s = _mm_add_epi16(_mm_maddubs_epi16(_mm_shuffle_epi8(a, m), ones),
+                                  _mm_maddubs_epi16(_mm_shuffle_epi8(b, m), ones));
+        return _mm_srli_epi16(_mm_add_epi16(s, two), 2);
+    }
+
+    __attribute__((target("ssse3"))) static ptrdiff_t pp_halve_u8_ssse3(
+            const uint8_t* r0, const uint8_t* r1, uint8_t* d, ptrdiff_t pairs, int cn) {
+        const __m128i ones = _mm_set1_epi8(1), two = _mm_set1_epi16(2);
+        const ptrdiff_t nb = 2 * pairs * cn;        /* source bytes read per row */
+        ptrdiff_t i = 0;                            /* source byte offset */
+        if (cn == 1 || cn == 4) {
+            const __m128i m = cn == 1
+                ? _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+                : _mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+            for (; i + 32 <= nb; i += 32) {
+                __m128i lo = pp_halve_pair(_mm_loadu_si128((const __m128i*)(r0 + i)),
+                                           _mm_loadu_si128((const __m128i*)(r1 + i)),
+                                           m, ones, two);
+                __m128i hi = pp_halve_pair(_mm_loadu_si128((const __m128i*)(r0 + i + 16)),
+                                           _mm_loadu_si128((const __m128i*)(r1 + i + 16)),
+                                           m, ones, two);
+                _mm_storeu_si128((__m128i*)(d + i / 2), _mm_packus_epi16(lo, hi));
+            }
+        } else if (cn == 3) {
+            /* 4 pixels (12 bytes) per load: 6 lanes, the last 2 zero */
+            const __m128i m = _mm_setr_epi8(0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11,
+                                            -1, -1, -1, -1);
+            const __m128i narrow = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13,
+                                                 -1, -1, -1, -1);
+            for (; i + 52 <= nb; i += 48) {
+    #define PP_HALVE3(o) pp_halve_pair(_mm_loadu_si128((const __m128i*)(r0 + i + (o))), \
+                                       _mm_loadu_si128((const __m128i*)(r1 + i + (o))), \
+                                       m, ones, two)
+                __m128i a = _mm_shuffle_epi8(_mm_packus_epi16(PP_HALVE3(0), PP_HALVE3(12)),
+                                             narrow);
+                __m128i b = _mm_shuffle_epi8(_mm_packus_epi16(PP_HALVE3(24), PP_HALVE3(36)),
+                                             narrow);
+    #undef PP_HALVE3
+                uint8_t* q = d + i / 2;
+                _mm_storeu_si128((__m128i*)q, a);       /* 4 zero bytes, written next */
+                _mm_storel_epi64((__m128i*)(q + 12), b);
+                uint32_t u = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(b, 8));
+                __builtin_memcpy(q + 20, &u, 4);
+            }
+        } else {
+            return 0;
+        }
+        return i / (2 * cn);
+    }
+
+    static inline ptrdiff_t pp_halve_u8(const uint8_t* r0, const uint8_t* r1, uint8_t* d,
+                                        ptrdiff_t pairs, int cn) {
+        if (!pp_has_ssse3())
+            return 0;
+        return pp_halve_u8_ssse3(r0, r1, d, pairs, cn);
+    }
+
     #else
     static inline int pp_turn34(uint8_t* dst, const uint8_t* src, ptrdiff_t h, ptrdiff_t w,
                                 int ps, int flip_rows, int flip_cols) {
@@ -519,6 +586,10 @@ cdef extern from * nogil:
     }
     static inline ptrdiff_t pp_reverse124(uint8_t* dst, const uint8_t* src, ptrdiff_t n,
                                           int ps) {
+        return 0;
+    }
+    static inline ptrdiff_t pp_halve_u8(const uint8_t* r0, const uint8_t* r1, uint8_t* d,
+                                        ptrdiff_t pairs, int cn) {
         return 0;
     }
     static void pp_vcub_u8(const uint8_t* const* S, const int16_t* q, float* T, ptrdiff_t n) {
@@ -575,6 +646,10 @@ cdef extern from * nogil:
     # (nothing done) on a CPU without SSSE3.
     int pp_turn34(uint8_t* dst, const uint8_t* src, Py_ssize_t h, Py_ssize_t w, int ps,
                   int flip_rows, int flip_cols)
+    # uint8 2 x 2 means of 1-, 3- and 4-channel rows (SSSE3); returns the
+    # number of output pixels written (0 without SSSE3)
+    Py_ssize_t pp_halve_u8(const uint8_t* r0, const uint8_t* r1, uint8_t* d,
+                           Py_ssize_t pairs, int cn)
 
 
 # Largest output image, in pixels (the issue's bound on absurd sizes).
@@ -2192,9 +2267,19 @@ cdef cloned_void halve_row(const pixel_t* r0, const pixel_t* r1, pixel_t* d, Py_
     """2 x 2 means of two source rows: ``pairs`` output pixels.  The means
     of every element with the one a pixel to its right are computed over the
     whole row (contiguous, vectorised) and every other pixel kept.  Integers
-    round half up, as OpenCV's SIMD path."""
-    cdef Py_ssize_t k, n = (2 * pairs - 1) * cn
+    round half up, as OpenCV's SIMD path; uint8 rows of 1, 3 and 4 channels
+    go through pp_halve_u8 first (the same integers)."""
+    cdef Py_ssize_t k, n, done
     cdef float quarter = 0.25
+    if pixel_t is uint8_t:
+        done = pp_halve_u8(r0, r1, d, pairs, <int>cn)
+        if done >= pairs:
+            return
+        r0 += 2 * done * cn
+        r1 += 2 * done * cn
+        d += done * cn
+        pairs -= done
+    n = (2 * pairs - 1) * cn
     for k in range(n):
         if pixel_t is float:
             tmp[k] = (r0[k] + r0[k + cn] + r1[k] + r1[k + cn]) * quarter
