@@ -138,6 +138,26 @@ cdef inline double fparam(Frame* f, const Instr* ins, int k) noexcept nogil:
 cdef inline Value* output(Frame* f, const Instr* ins) noexcept nogil:
     return &f.slots[ins.out]
 
+cdef inline const char* dtype_name(int dtype) noexcept nogil:
+    """The NumPy name of a DT_* code, for error messages."""
+    if dtype == DT_BOOL:
+        return "bool"
+    if dtype == DT_UINT8:
+        return "uint8"
+    if dtype == DT_INT16:
+        return "int16"
+    if dtype == DT_UINT16:
+        return "uint16"
+    if dtype == DT_INT32:
+        return "int32"
+    if dtype == DT_INT64:
+        return "int64"
+    if dtype == DT_FLOAT32:
+        return "float32"
+    if dtype == DT_FLOAT64:
+        return "float64"
+    return "unknown"
+
 cdef inline Py_ssize_t itemsize(int dtype) noexcept nogil:
     if dtype == DT_BOOL or dtype == DT_UINT8:
         return 1

@@ -32,10 +32,11 @@ from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
     DT_INT32, DT_INT64, DT_FLOAT64, ERROR_SIZE,
     arg, iparam, new_tensor, scratch, fail, snprintf, load_double, load_int, itemsize,
+    dtype_name,
 )
 from pixelpipes._core._image cimport ImageView, as_image, pixel_t, type_max
 from pixelpipes._core._params cimport (
-    dtype_name, check_dtype, check_colour_channels, get_factor, read_vector,
+    check_dtype, check_colour_channels, get_factor, read_vector,
 )
 from pixelpipes._core._pixel cimport (
     round_even_f, to_level, tv_gray, blend_clamp, brightness_offset, contrast_offset,

@@ -39,7 +39,7 @@ from libc.math cimport (
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, MAX_DIMS, ERROR_SIZE, KIND_TENSOR, DT_BOOL, DT_UINT8,
     DT_INT16, DT_UINT16, DT_INT32, DT_INT64, DT_FLOAT32, DT_FLOAT64, arg,
-    iparam, new_tensor, scratch, itemsize, fail, snprintf,
+    iparam, new_tensor, scratch, itemsize, dtype_name, fail, snprintf,
 )
 from pixelpipes._core._dtypes cimport numeric_t
 
@@ -899,24 +899,6 @@ cdef int mirror(int op) noexcept nogil:
     if op == OP_GE:
         return OP_LE
     return op
-
-
-cdef const char* dtype_name(int dt) noexcept nogil:
-    if dt == DT_BOOL:
-        return "bool"
-    if dt == DT_UINT8:
-        return "uint8"
-    if dt == DT_INT16:
-        return "int16"
-    if dt == DT_UINT16:
-        return "uint16"
-    if dt == DT_INT32:
-        return "int32"
-    if dt == DT_INT64:
-        return "int64"
-    if dt == DT_FLOAT32:
-        return "float32"
-    return "float64"
 
 
 cdef int binary(Frame* f, const Instr* ins, int op) noexcept nogil:

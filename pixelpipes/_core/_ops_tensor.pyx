@@ -14,7 +14,7 @@ from libc.string cimport memcpy
 from pixelpipes._core._kernel cimport (
     Frame, Instr, Value, MAX_DIMS, ERROR_SIZE, KIND_TENSOR, KIND_LIST, DT_BOOL, DT_UINT8,
     DT_INT16, DT_UINT16, DT_INT32, DT_INT64, DT_FLOAT32, DT_FLOAT64, arg, iparam, output,
-    new_tensor, scratch, itemsize, is_float, load_int, fail, snprintf,
+    new_tensor, scratch, itemsize, dtype_name, is_float, load_int, fail, snprintf,
 )
 
 ctypedef fused src_t:
@@ -41,24 +41,6 @@ ctypedef fused dst_t:
 # Parameters come from the compiler, but a program file can be edited: a
 # kernel that reads a variable number of them checks they are there.
 cdef const char* BAD_PARAMS = "malformed instruction parameters"
-
-
-cdef const char* dtype_name(int dtype) noexcept nogil:
-    if dtype == DT_BOOL:
-        return "bool"
-    if dtype == DT_UINT8:
-        return "uint8"
-    if dtype == DT_INT16:
-        return "int16"
-    if dtype == DT_UINT16:
-        return "uint16"
-    if dtype == DT_INT32:
-        return "int32"
-    if dtype == DT_INT64:
-        return "int64"
-    if dtype == DT_FLOAT32:
-        return "float32"
-    return "float64"
 
 
 cdef void shape_str(char* buf, size_t size, int ndim, const Py_ssize_t* shape) noexcept nogil:

@@ -4,26 +4,8 @@
 
 from pixelpipes._core._kernel cimport (
     scalar_number, Frame, Value, KIND_TENSOR, DT_UINT8, DT_INT16, DT_UINT16, DT_FLOAT32,
-    DT_INT32, DT_INT64, DT_FLOAT64, ERROR_SIZE, snprintf, load_double, itemsize,
+    ERROR_SIZE, snprintf, load_double, itemsize, dtype_name,
 )
-
-
-cdef inline const char* dtype_name(int dtype) noexcept nogil:
-    if dtype == DT_UINT8:
-        return "uint8"
-    if dtype == DT_INT16:
-        return "int16"
-    if dtype == DT_UINT16:
-        return "uint16"
-    if dtype == DT_FLOAT32:
-        return "float32"
-    if dtype == DT_INT32:
-        return "int32"
-    if dtype == DT_INT64:
-        return "int64"
-    if dtype == DT_FLOAT64:
-        return "float64"
-    return "bool"
 
 
 cdef inline int check_dtype(Frame* f, int dtype, bint u8, bint i16, bint u16, bint f32,
