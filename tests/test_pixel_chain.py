@@ -302,24 +302,6 @@ def test_fused_color_jitter_threads_and_explain():
     assert "PixelChain" in pipe.explain()
 
 
-@pytest.mark.parametrize("h,w", [(240, 230), (301, 97), (100, 120)])
-def test_large_float_chw_outputs_are_streamed_alike(h, w):
-    """CHW float32 outputs of 256 KiB or more are written with non-temporal
-    stores (planes of any length, aligned or not: 301 x 97 leaves odd block
-    offsets; 100 x 120 is below the size and stored as before); the bytes
-    are those of the single nodes, in batches on 1 and 2 threads and in
-    single samples."""
-    rng = np.random.default_rng(h)
-    img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    one, pipe = jitter_outputs(img, True, (0.4, 0.4, 0.4, 0), 6, threads=1, tail=True)
-    two, _ = jitter_outputs(img, True, (0.4, 0.4, 0.4, 0), 6, threads=2, tail=True)
-    ref, _ = jitter_outputs(img, False, (0.4, 0.4, 0.4, 0), 6, threads=1, tail=True)
-    assert one.dtype == np.float32 and one.shape == (6, 3, h, w)
-    assert one.tobytes() == two.tobytes()
-    assert same_bytes(one, ref)
-    assert same_bytes(np.stack([pipe.run(i)["y"] for i in range(6)]), ref)
-
-
 def test_color_jitter_without_adjustments_is_the_image():
     img = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
     out, pipe = jitter_outputs(img, True, (0, 0, 0, 0), 2)

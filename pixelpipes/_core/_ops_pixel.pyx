@@ -75,39 +75,6 @@ cdef extern from "_simd.h" nogil:
     ctypedef void cloned_void "PP_CLONES void"
     ctypedef void shuffle_void "PP_SHUFFLE_CLONES void"
 
-cdef extern from *:
-    """
-    #if defined(__SSE2__)
-    #include <emmintrin.h>
-    /* Copy n floats to d with non-temporal stores where d is 16-byte aligned:
-       the planes of a CHW float output go to a batch row nobody reads before
-       the batch is done, so they need not be read into the cache first. */
-    static void pp_stream_floats(float* d, const float* s, ptrdiff_t n) {
-        ptrdiff_t i = 0;
-        for (; i < n && ((uintptr_t)(d + i) & 15); i++)
-            d[i] = s[i];
-        for (; i + 4 <= n; i += 4)
-            _mm_stream_ps(d + i, _mm_loadu_ps(s + i));
-        for (; i < n; i++)
-            d[i] = s[i];
-    }
-    static void pp_stream_fence(void) { _mm_sfence(); }
-    #else
-    static void pp_stream_floats(float* d, const float* s, ptrdiff_t n) {
-        memcpy(d, s, (size_t)n * sizeof(float));
-    }
-    static void pp_stream_fence(void) {}
-    #endif
-    """
-    void pp_stream_floats(float* d, const float* s, Py_ssize_t n) nogil
-    void pp_stream_fence() nogil
-
-# CHW float32 outputs at least this large are stored with non-temporal stores
-# (measured on W1, 602 KiB per sample: 3-8 % less CPU per sample, up to 12 %
-# more images/s on 2 threads); smaller ones stay in the cache for what reads
-# them next.
-cdef Py_ssize_t STREAM_BYTES = 256 * 1024
-
 
 # Stage codes: part of the instruction format (pixel_chain.py: STAGE_CODES).
 cdef enum:
@@ -394,19 +361,15 @@ cdef void load_block_lut(const uint8_t* s, Py_ssize_t n, Py_ssize_t cn, float* P
 
 
 cdef cloned_void store_block(const float* P, pixel_t* d, Py_ssize_t n, Py_ssize_t cn,
-                             bint chw, Py_ssize_t plane, bint stream) noexcept nogil:
+                             bint chw, Py_ssize_t plane) noexcept nogil:
     """Planes to ``d`` (the block's first element): interleaved, or into
-    the planes of a CHW tensor ``plane`` elements apart (float planes with
-    non-temporal stores when ``stream``).  Integer values are exact
-    integers inside the type's range here."""
+    the planes of a CHW tensor ``plane`` elements apart.  Integer values are
+    exact integers inside the type's range here."""
     cdef Py_ssize_t i, c
     if chw:
         for c in range(cn):
             if pixel_t is float:
-                if stream:
-                    pp_stream_floats(d + c * plane, P + c * BLOCK, n)
-                else:
-                    memcpy(d + c * plane, P + c * BLOCK, n * sizeof(float))
+                memcpy(d + c * plane, P + c * BLOCK, n * sizeof(float))
             else:
                 for i in range(n):
                     d[c * plane + i] = <pixel_t><int32_t>P[c * BLOCK + i]
@@ -788,8 +751,6 @@ cdef void run_pass(const char* src, int src_dtype, bint planar, char* dst, int d
     cdef Py_ssize_t doff, start
     cdef int k, first = 0
     cdef bint lut_load = n_ops > 0 and ops[0].kind == ST_LUT and src_dtype == DT_UINT8
-    cdef bint stream = (dst != NULL and chw and dst_dtype == DT_FLOAT32
-                        and npix * cn * 4 >= STREAM_BYTES)
     if lut_load:
         first = 1
     i0 = 0
@@ -832,15 +793,13 @@ cdef void run_pass(const char* src, int src_dtype, bint planar, char* dst, int d
             continue
         doff = start if chw else start * cn
         if dst_dtype == DT_UINT8:
-            store_block(P, <uint8_t*>dst + doff, n, cn, chw, npix, False)
+            store_block(P, <uint8_t*>dst + doff, n, cn, chw, npix)
         elif dst_dtype == DT_UINT16:
-            store_block(P, <uint16_t*>dst + doff, n, cn, chw, npix, False)
+            store_block(P, <uint16_t*>dst + doff, n, cn, chw, npix)
         elif dst_dtype == DT_INT16:
-            store_block(P, <int16_t*>dst + doff, n, cn, chw, npix, False)
+            store_block(P, <int16_t*>dst + doff, n, cn, chw, npix)
         else:
-            store_block(P, <float*>dst + doff, n, cn, chw, npix, stream)
-    if stream:
-        pp_stream_fence()       # the stores are visible before the kernel returns
+            store_block(P, <float*>dst + doff, n, cn, chw, npix)
 
 
 cdef int k_pixel_chain(Frame* f, const Instr* ins) noexcept nogil:
