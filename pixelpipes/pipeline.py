@@ -19,7 +19,7 @@ import numpy as np
 
 from ._core import _executor
 from .errors import ExecutionError
-from .parallel import effective_n_threads
+from .parallel import batch_threads, effective_n_threads
 from .program import Program
 
 _KERNELS: Optional[Dict[str, int]] = None
@@ -227,7 +227,7 @@ class Pipeline:
         elif not isinstance(indices, np.ndarray):
             indices = list(indices)
         idx = self._check_indices(indices)
-        n = effective_n_threads(threads)
+        n = batch_threads(threads)
         B = idx.shape[0]
         arrays = [self._pool.empty((B,) + tuple(o.shape), np.dtype(o.dtype))
                   for _, o in self._fixed]

@@ -371,3 +371,53 @@ def test_tampered_kernel_parameters_fail_the_sample_not_the_process(make, kernel
         broken.code[k].iparams[index] = value
         with pytest.raises(pp.ExecutionError, match=message):
             pp.Pipeline(broken).run(0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork")
+def test_forked_children_do_not_hang():
+    """GCC's OpenMP pool does not survive fork: a child forked after its
+    parent ran a batch on two threads used to hang in its first two-thread
+    batch.  Such a child now runs batches on one thread (warning once); a
+    child forked before the parent's first multi-threaded batch keeps its
+    threads.  Run in a fresh interpreter, whose OpenMP pool state is known."""
+    code = textwrap.dedent("""
+        import os, sys, time, warnings
+        import numpy as np
+        import pixelpipes as pp
+        with pp.Graph() as g:
+            pp.Output(pp.RandomUniform(0, 1, shape=(500,)), "x")
+        p = g.compile(seed=3)
+
+        def child(body):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    out = body()
+                os.write(w, (out + " warned=%d" % len(caught)).encode())
+                os._exit(0)
+            os.close(w)
+            t0 = time.time()
+            while time.time() - t0 < 60:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    return os.read(r, 1 << 16).decode()
+                time.sleep(0.02)
+            os.kill(pid, 9)
+            return "HUNG"
+
+        openmp = pp.build_info()["openmp"]
+        print(child(lambda: "before n=%d" % pp.effective_n_threads(2)))
+        ref = p.batch(range(40), threads=2)["x"]
+        print(child(lambda: "after n=%d same=%d" % (
+            pp.effective_n_threads(2),
+            p.batch(range(40), threads=2)["x"].tobytes() == ref.tobytes())))
+        print("openmp=%d" % openmp)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=240).stdout.split("\n")
+    openmp = out[2] == "openmp=1"
+    assert out[0] == ("before n=2 warned=0" if openmp else "before n=1 warned=0")
+    assert out[1] == ("after n=1 same=1 warned=1" if openmp else "after n=1 same=1 warned=0")

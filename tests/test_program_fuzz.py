@@ -7,6 +7,7 @@ import copy
 import os
 import random
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -65,6 +66,8 @@ def mutate(program, rng):
 
 
 def survives(program) -> bool:
+    """Whether the child running ``program`` ends by itself, without a
+    signal, within a minute (a hang fails too)."""
     pid = os.fork()
     if pid == 0:                    # the child: anything but a signal is fine
         try:
@@ -73,8 +76,15 @@ def survives(program) -> bool:
         except BaseException:
             pass
         os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    return not os.WIFSIGNALED(status)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return not os.WIFSIGNALED(status)
+        time.sleep(0.005)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    return False
 
 
 def test_mutated_programs_never_crash():
@@ -85,4 +95,4 @@ def test_mutated_programs_never_crash():
         program = mutate(rng.choice(base), rng)
         if not survives(program):
             crashed.append(program.explain())
-    assert not crashed, "programs that killed the process:\n\n" + "\n\n".join(crashed[:3])
+    assert not crashed, "programs that killed or hung the process:\n\n" + "\n\n".join(crashed[:3])
