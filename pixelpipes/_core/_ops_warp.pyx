@@ -125,6 +125,37 @@ cdef extern from *:
         && defined(__linux__) && !defined(PIXELPIPES_NO_CLONES)
     #include <immintrin.h>
     #define PPW_AVX2 1
+    /* The Q11 fixed-point source coordinates X, Y of the 8 output pixels at
+       columns c .. c + 7 of an affine row (x = m0 c + bx, y = m3 c + by, the
+       doubles affine_row computes); 1 when all lie within +-2**19, where the
+       conversion is meaningful (beyond it gives a far index or INT_MIN: either
+       way outside, as the clamped scalar steps find it). */
+    static inline __attribute__((always_inline, target("avx2"))) int ppw_coords8(
+            double c, __m256d vm0, __m256d vm3, __m256d vbx, __m256d vby, __m256i* X,
+            __m256i* Y) {
+        const __m256d lim = _mm256_set1_pd(524288.0), nlim = _mm256_set1_pd(-524288.0);
+        const __m256d s = _mm256_set1_pd(2048.0);
+        __m256d c0 = _mm256_add_pd(_mm256_set1_pd(c), _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
+        __m256d c1 = _mm256_add_pd(c0, _mm256_set1_pd(4.0));
+        __m256d x0 = _mm256_add_pd(_mm256_mul_pd(vm0, c0), vbx);
+        __m256d x1 = _mm256_add_pd(_mm256_mul_pd(vm0, c1), vbx);
+        __m256d y0 = _mm256_add_pd(_mm256_mul_pd(vm3, c0), vby);
+        __m256d y1 = _mm256_add_pd(_mm256_mul_pd(vm3, c1), vby);
+        __m256d ok = _mm256_and_pd(
+            _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(x0, lim, _CMP_LT_OQ),
+                                        _mm256_cmp_pd(x0, nlim, _CMP_GT_OQ)),
+                          _mm256_and_pd(_mm256_cmp_pd(x1, lim, _CMP_LT_OQ),
+                                        _mm256_cmp_pd(x1, nlim, _CMP_GT_OQ))),
+            _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y0, lim, _CMP_LT_OQ),
+                                        _mm256_cmp_pd(y0, nlim, _CMP_GT_OQ)),
+                          _mm256_and_pd(_mm256_cmp_pd(y1, lim, _CMP_LT_OQ),
+                                        _mm256_cmp_pd(y1, nlim, _CMP_GT_OQ))));
+        *X = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(x1, s)),
+                              _mm256_cvtpd_epi32(_mm256_mul_pd(x0, s)));
+        *Y = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(y1, s)),
+                              _mm256_cvtpd_epi32(_mm256_mul_pd(y0, s)));
+        return _mm256_movemask_pd(ok) == 15;
+    }
     __attribute__((target("avx2"))) static ptrdiff_t ppw_gray_lin_avx2(
             const uint8_t* src, ptrdiff_t rowlen, ptrdiff_t w, ptrdiff_t h, double m0,
             double m3, double bx, double by, double col, ptrdiff_t n, int fill, uint8_t value,
@@ -135,8 +166,6 @@ cdef extern from *:
         const __m256i vh = _mm256_set1_epi32((int32_t)h);
         const __m256d vm0 = _mm256_set1_pd(m0), vm3 = _mm256_set1_pd(m3);
         const __m256d vbx = _mm256_set1_pd(bx), vby = _mm256_set1_pd(by);
-        const __m256d lim = _mm256_set1_pd(524288.0), nlim = _mm256_set1_pd(-524288.0);
-        const __m256d s = _mm256_set1_pd(2048.0), four = _mm256_set1_pd(4.0);
         const __m256i m1 = _mm256_set1_epi32(-1);
         const __m256i wm1 = _mm256_set1_epi32((int32_t)(w - 1));
         const __m256i hm1 = _mm256_set1_epi32((int32_t)(h - 1));
@@ -145,33 +174,13 @@ cdef extern from *:
         const __m256i eight = _mm256_set1_epi32(8), half = _mm256_set1_epi32(1 << 17);
         ptrdiff_t i = 0;
         for (; i + 8 <= n; i += 8) {
-            __m256d c0 = _mm256_add_pd(_mm256_set1_pd(col + (double)i),
-                                       _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
-            __m256d c1 = _mm256_add_pd(c0, four);
-            __m256d x0 = _mm256_add_pd(_mm256_mul_pd(vm0, c0), vbx);
-            __m256d x1 = _mm256_add_pd(_mm256_mul_pd(vm0, c1), vbx);
-            __m256d y0 = _mm256_add_pd(_mm256_mul_pd(vm3, c0), vby);
-            __m256d y1 = _mm256_add_pd(_mm256_mul_pd(vm3, c1), vby);
-            __m256d ok = _mm256_and_pd(
-                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(x0, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(x0, nlim, _CMP_GT_OQ)),
-                              _mm256_and_pd(_mm256_cmp_pd(x1, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(x1, nlim, _CMP_GT_OQ))),
-                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y0, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(y0, nlim, _CMP_GT_OQ)),
-                              _mm256_and_pd(_mm256_cmp_pd(y1, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(y1, nlim, _CMP_GT_OQ))));
-            /* beyond +-2**19 the conversion gives a far index or INT_MIN:
-               either way outside, as the clamped scalar steps find it */
-            __m256i X = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(x1, s)),
-                                         _mm256_cvtpd_epi32(_mm256_mul_pd(x0, s)));
-            __m256i Y = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(y1, s)),
-                                         _mm256_cvtpd_epi32(_mm256_mul_pd(y0, s)));
+            __m256i X, Y;
+            int ok = ppw_coords8(col + (double)i, vm0, vm3, vbx, vby, &X, &Y);
             __m256i ix = _mm256_srai_epi32(X, 11), iy = _mm256_srai_epi32(Y, 11);
             __m256i in = _mm256_and_si256(
                 _mm256_and_si256(_mm256_cmpgt_epi32(ix, m1), _mm256_cmpgt_epi32(wm1, ix)),
                 _mm256_and_si256(_mm256_cmpgt_epi32(iy, m1), _mm256_cmpgt_epi32(hm1, iy)));
-            if (_mm256_movemask_pd(ok) != 15 || _mm256_movemask_epi8(in) != -1) {
+            if (!ok || _mm256_movemask_epi8(in) != -1) {
                 if (!fill)
                     break;
                 __m256i near = _mm256_and_si256(
@@ -230,8 +239,6 @@ cdef extern from *:
         const __m256i vh = _mm256_set1_epi32((int32_t)h);
         const __m256d vm0 = _mm256_set1_pd(m0), vm3 = _mm256_set1_pd(m3);
         const __m256d vbx = _mm256_set1_pd(bx), vby = _mm256_set1_pd(by);
-        const __m256d lim = _mm256_set1_pd(524288.0), nlim = _mm256_set1_pd(-524288.0);
-        const __m256d s = _mm256_set1_pd(2048.0), four = _mm256_set1_pd(4.0);
         const __m256i m1 = _mm256_set1_epi32(-1);
         const __m256i wlim = _mm256_set1_epi32((int32_t)(cn == 3 ? w - 2 : w - 1));
         const __m256i hm1 = _mm256_set1_epi32((int32_t)(h - 1));
@@ -255,31 +262,13 @@ cdef extern from *:
         const __m256i join3 = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
         ptrdiff_t i = 0;
         for (; i + 8 <= n; i += 8) {
-            __m256d c0 = _mm256_add_pd(_mm256_set1_pd(col + (double)i),
-                                       _mm256_setr_pd(0.0, 1.0, 2.0, 3.0));
-            __m256d c1 = _mm256_add_pd(c0, four);
-            __m256d x0 = _mm256_add_pd(_mm256_mul_pd(vm0, c0), vbx);
-            __m256d x1 = _mm256_add_pd(_mm256_mul_pd(vm0, c1), vbx);
-            __m256d y0 = _mm256_add_pd(_mm256_mul_pd(vm3, c0), vby);
-            __m256d y1 = _mm256_add_pd(_mm256_mul_pd(vm3, c1), vby);
-            __m256d ok = _mm256_and_pd(
-                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(x0, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(x0, nlim, _CMP_GT_OQ)),
-                              _mm256_and_pd(_mm256_cmp_pd(x1, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(x1, nlim, _CMP_GT_OQ))),
-                _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(y0, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(y0, nlim, _CMP_GT_OQ)),
-                              _mm256_and_pd(_mm256_cmp_pd(y1, lim, _CMP_LT_OQ),
-                                            _mm256_cmp_pd(y1, nlim, _CMP_GT_OQ))));
-            __m256i X = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(x1, s)),
-                                         _mm256_cvtpd_epi32(_mm256_mul_pd(x0, s)));
-            __m256i Y = _mm256_set_m128i(_mm256_cvtpd_epi32(_mm256_mul_pd(y1, s)),
-                                         _mm256_cvtpd_epi32(_mm256_mul_pd(y0, s)));
+            __m256i X, Y;
+            int ok = ppw_coords8(col + (double)i, vm0, vm3, vbx, vby, &X, &Y);
             __m256i ix = _mm256_srai_epi32(X, 11), iy = _mm256_srai_epi32(Y, 11);
             __m256i in = _mm256_and_si256(
                 _mm256_and_si256(_mm256_cmpgt_epi32(ix, m1), _mm256_cmpgt_epi32(wlim, ix)),
                 _mm256_and_si256(_mm256_cmpgt_epi32(iy, m1), _mm256_cmpgt_epi32(hm1, iy)));
-            if (_mm256_movemask_pd(ok) != 15 || _mm256_movemask_epi8(in) != -1) {
+            if (!ok || _mm256_movemask_epi8(in) != -1) {
                 if (!fill)
                     break;
                 __m256i near = _mm256_and_si256(
