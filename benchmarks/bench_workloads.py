@@ -218,7 +218,31 @@ def pixelpipes_graph(w: Workload) -> pp.Graph:
     return graph
 
 
-class PixelpipesSide:
+class _Side:
+    """What the timing loop calls on every side; ``make_batch(indices)`` is
+    each side's own."""
+
+    name = "?"
+    position = 0        # the next sample index of ``run``
+
+    def prepare(self):
+        pass
+
+    def worker_pids(self) -> List[int]:
+        return []
+
+    def run(self, n_samples: int):
+        """``n_samples`` samples in batches, from where the last call stopped."""
+        B = self.w.batch
+        for _ in range(n_samples // B):
+            self.make_batch(np.arange(self.position, self.position + B))
+            self.position += B
+
+    def close(self):
+        pass
+
+
+class PixelpipesSide(_Side):
     name = "pixelpipes"
 
     def __init__(self, w: Workload, threads: int, seed: int = 7):
@@ -227,24 +251,8 @@ class PixelpipesSide:
         self.pipeline = pixelpipes_graph(w).compile(seed=seed)
         self.position = 0
 
-    def prepare(self):
-        pass
-
-    def worker_pids(self) -> List[int]:
-        return []
-
     def make_batch(self, indices: np.ndarray, threads: Optional[int] = None):
         return self.pipeline.batch(indices, threads=threads or self.threads)["image"]
-
-    def run(self, n_samples: int):
-        """``n_samples`` samples in batches, from where the last call stopped."""
-        B = self.w.batch
-        for _ in range(n_samples // B):
-            self.pipeline.batch(np.arange(self.position, self.position + B), self.threads)
-            self.position += B
-
-    def close(self):
-        pass
 
 
 # ---------------------------------------------------------------------------
@@ -283,7 +291,7 @@ def source_image(w: Workload, i: int) -> np.ndarray:
     return read_rgb(w.files[k]) if w.files is not None else w.images[k]
 
 
-class AlbuSide:
+class AlbuSide(_Side):
     """albumentations in this process, one sample after another."""
 
     name = "albu"
@@ -297,22 +305,11 @@ class AlbuSide:
     def prepare(self):
         cv2.setNumThreads(self.cv2_threads)   # the cv2 side lowers it process-wide
 
-    def worker_pids(self) -> List[int]:
-        return []
-
     def make_batch(self, indices: np.ndarray):
         t = self.transform
         return np.stack([t(image=source_image(self.w, int(i)))["image"].transpose(2, 0, 1)
                          for i in indices])
 
-    def run(self, n_samples: int):
-        B = self.w.batch
-        for _ in range(n_samples // B):
-            self.make_batch(range(self.position, self.position + B))
-            self.position += B
-
-    def close(self):
-        pass
 
 
 class AlbuDataset:
@@ -330,7 +327,7 @@ class AlbuDataset:
         return self.transform(image=source_image(self.w, i))["image"], i % len(self.w)
 
 
-class LoaderSide:
+class LoaderSide(_Side):
     """albumentations in a torch DataLoader with persistent workers; a round
     is one epoch of ``n_samples`` (so no worker is busy between rounds).
 
@@ -406,7 +403,7 @@ def random_resized_crop_box(rng: random.Random, height: int, width: int,
     return (height - h) // 2, (width - w) // 2, h, w
 
 
-class Cv2Side:
+class Cv2Side(_Side):
     """The transform written with OpenCV and NumPy as a user would write it,
     run by a thread pool (one thread per core, ``cv2.setNumThreads(1)``): each
     task makes a chunk of the batch and writes it into the batch array."""
@@ -429,9 +426,6 @@ class Cv2Side:
 
     def prepare(self):
         cv2.setNumThreads(1)
-
-    def worker_pids(self) -> List[int]:
-        return []
 
     def _sample(self, i: int, out: np.ndarray):
         rng = self.local.rng
@@ -481,12 +475,6 @@ class Cv2Side:
         for f in futures:
             f.result()
         return out
-
-    def run(self, n_samples: int):
-        B = self.w.batch
-        for _ in range(n_samples // B):
-            self.make_batch(range(self.position, self.position + B))
-            self.position += B
 
     def close(self):
         self.pool.shutdown()
